@@ -1,0 +1,33 @@
+"""GELU activations and their derivatives as NumPy ufuncs.
+
+Exact GELU, ``x * Phi(x)``, and its tanh approximation, each with first and
+second derivatives and a fused backward ``g * grad(x)``.  Every function is
+a real `numpy.ufunc` with float16, float32 and float64 loops.
+
+>>> import numpy as np, gelu
+>>> gelu.gelu(np.float32(1.0))
+np.float32(0.8413448)
+"""
+
+from gelu._ufuncs import (
+    __version__,
+    gelu,
+    gelu_backward,
+    gelu_grad,
+    gelu_grad2,
+    gelu_tanh,
+    gelu_tanh_backward,
+    gelu_tanh_grad,
+    gelu_tanh_grad2,
+)
+
+__all__ = [
+    "gelu",
+    "gelu_backward",
+    "gelu_grad",
+    "gelu_grad2",
+    "gelu_tanh",
+    "gelu_tanh_backward",
+    "gelu_tanh_grad",
+    "gelu_tanh_grad2",
+]

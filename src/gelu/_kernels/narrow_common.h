@@ -1,0 +1,71 @@
+/*
+ * narrow_common.h -- building blocks of the *_narrow kernels: exp, the Mills
+ * ratio and root patches in plain double, relative error < 2^-45.
+ *
+ * The narrow kernels serve float32 and float16 results: computed in double
+ * with that error and rounded once to the narrow type, the result is within
+ * 0.5 + 2^-21 ulp of float32.  They avoid double-double entirely, so they
+ * cost a fraction of the float64 kernels and are written branch-light (the
+ * branches left are for NaN and for clamping) so that they can vectorize.
+ */
+#ifndef GELU_NARROW_COMMON_H
+#define GELU_NARROW_COMMON_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gelu_coefficients.h"
+
+/* exp(yh + yl) for -200 <= yh <= 0: Cody-Waite reduction, Taylor degree 12.
+ * The low part of the argument (from an FMA split of a square) enters as
+ * exp(yh) (1 + yl), so that x^2 is never rounded in the tail. */
+static inline double narrow_exp(double yh, double yl) {
+    const double shift = 0x1.8p52;
+    double kd = (yh * GELU_LOG2E + shift) - shift;
+    double r = (yh - kd * GELU_LN2_HI) - kd * GELU_LN2_MID;
+    double p = gelu_narrow_exp_coef[GELU_NARROW_EXP_DEG];
+    for (int i = GELU_NARROW_EXP_DEG - 1; i >= 0; i--)
+        p = fma(p, r, gelu_narrow_exp_coef[i]);
+    p = fma(p, yl, p);
+    uint64_t bits = (uint64_t)((int64_t)kd + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* phi(y) = exp(-y^2/2) / sqrt(2 pi), y >= 0, y <= 20. */
+static inline double narrow_normal_pdf(double y) {
+    double sq = y * y;
+    double sq_lo = fma(y, y, -sq);
+    return narrow_exp(-0.5 * sq, -0.5 * sq_lo) * GELU_INV_SQRT_2PI_HI;
+}
+
+/* M(y) for 0 <= y <= 16 (9 pieces, see tools/gen_coefficients.py). */
+static inline double narrow_mills(double y) {
+    static const double breaks[GELU_NARROW_MILLS_PIECES - 1] = {0.5, 1, 2, 3, 4, 6, 8, 12};
+    int i = 0;
+    for (int j = 0; j < GELU_NARROW_MILLS_PIECES - 1; j++)
+        i += y >= breaks[j];
+    double t = (y - gelu_mills_center[i]) * gelu_mills_inv_h[i];
+    const double *c = gelu_narrow_mills_coef[i];
+    double p = c[GELU_NARROW_MILLS_DEG];
+    for (int j = GELU_NARROW_MILLS_DEG - 1; j >= 0; j--)
+        p = fma(p, t, c[j]);
+    return p;
+}
+
+/* f(x) = d E(d) with d = x - x0, x0 a double-double: no cancellation at the zero. */
+static inline int narrow_in_patch(double x, const double x0[2]) {
+    return fabs(x - x0[0]) < GELU_PATCH_R;
+}
+
+static inline double narrow_patch_eval(double x, const double x0[2], const double *c) {
+    double d = (x - x0[0]) - x0[1];   /* x - x0[0] is exact (Sterbenz) */
+    double p = c[GELU_NARROW_PATCH_DEG];
+    for (int j = GELU_NARROW_PATCH_DEG - 1; j >= 0; j--)
+        p = fma(p, d, c[j]);
+    return d * p;
+}
+
+#endif /* GELU_NARROW_COMMON_H */

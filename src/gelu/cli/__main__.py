@@ -1,0 +1,6 @@
+"""``python -m gelu.cli``: the same as the ``gelu`` console script."""
+import sys
+
+from gelu.cli import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""``gelu.torch.gelu``: the functional form, a drop-in for ``F.gelu``."""
+from __future__ import annotations
+
+import torch
+from torch._C._functorch import CInterpreter, TransformType
+from torch._functorch import pyfunctorch
+
+from . import _autograd, _checks, _ops
+
+__all__ = ["gelu"]
+
+_AD_TRANSFORMS = (TransformType.Grad, TransformType.Jvp)
+
+
+def _functorch_ad_active() -> bool:
+    """True inside a torch.func grad/jvp transform (at any depth of nesting).
+
+    Dynamo traces this walk over functorch's interpreter stack; eager code
+    never needs it.
+    """
+    top = torch._C._functorch.peek_interpreter_stack()
+    if not isinstance(top, CInterpreter):
+        return False
+    interpreter = pyfunctorch.coerce_cinterpreter(top)
+    if interpreter.key() in _AD_TRANSFORMS:
+        return True
+    with interpreter.lower():
+        return _functorch_ad_active()
+
+
+def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
+    """Apply GELU elementwise, with the signature and meaning of ``F.gelu``.
+
+    Parameters
+    ----------
+    input : torch.Tensor
+        float16, bfloat16, float32 or float64 tensor of any shape and strides,
+        on any device.
+    approximate : {"none", "tanh"}, keyword-only
+        ``"none"`` computes exact GELU, ``x * Phi(x)``; ``"tanh"`` computes the
+        tanh formula ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
+
+    Returns
+    -------
+    torch.Tensor
+        A new tensor with ``input``'s shape, dtype and device.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor of one of the four dtypes above, or
+        ``approximate`` is not a str.
+    ValueError
+        If ``approximate`` is not ``"none"`` or ``"tanh"``.
+
+    Notes
+    -----
+    On the CPU the values come from ``gelu``'s compiled kernels (within one
+    ulp, including the left tail where ``F.gelu`` loses all accuracy), written
+    straight into the result through ``out=``. bfloat16 is computed through
+    the float32 kernel with one float32 temporary and rounded once.
+
+    On other devices (CUDA, MPS, ...) the values are composed from stock torch
+    operations with the same cancellation-free formulas (erfc, sigmoid, the
+    Mills ratio): not fused, and in the far left tail less accurate than the
+    CPU kernels (relative error grows like ``x**2`` ulp).
+
+    Reverse mode (``backward``, double backward) and ``torch.compile``
+    (with ``fullgraph=True``) are supported; the backward calls the fused
+    ``gelu_backward`` kernel and the double backward the second-derivative
+    kernel. Third derivatives raise ``NotImplementedError``.
+
+    In eager mode the ``torch.func`` transforms work too: ``grad``, ``vmap``,
+    ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``. Inside
+    ``torch.compile``, ``vmap`` works but ``torch.func.grad``/``jvp`` (and
+    everything built on them) do not: PyTorch cannot yet register forward-mode
+    formulas for custom operators, and Dynamo would drop them silently. Rather
+    than return wrong tangents, the traced call raises, so with
+    ``fullgraph=True`` compilation fails loudly and without it Dynamo falls
+    back to eager mode for that frame, which computes correctly.
+
+    Examples
+    --------
+    >>> import torch, gelu.torch as gt
+    >>> gt.gelu(torch.tensor([-1.0, 0.0, 1.0]))
+    tensor([-0.1587,  0.0000,  0.8413])
+    """
+    _checks.tensor(input, "input")
+    _checks.approximate(approximate)
+    if torch.compiler.is_compiling():
+        # Dynamo cannot trace the jvp of the eager autograd.Function; the
+        # operator's registered autograd serves the compiled graph.
+        if _functorch_ad_active():
+            raise NotImplementedError(
+                "gelu.torch.gelu inside torch.func.grad/jvp (or jacfwd, jacrev, "
+                "hessian) under torch.compile is not supported: PyTorch cannot "
+                "differentiate custom operators inside compiled torch.func transforms; "
+                "call it outside torch.compile"
+            )
+        return _ops.gelu(input, approximate)
+    return _autograd.gelu(input, approximate)

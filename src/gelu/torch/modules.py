@@ -1,0 +1,84 @@
+"""``nn.Module`` front ends: :class:`GELU` and :class:`ClippedGELU`."""
+from __future__ import annotations
+
+import torch
+
+from . import _checks
+from .functional import gelu
+
+__all__ = ["GELU", "ClippedGELU"]
+
+
+class GELU(torch.nn.GELU):
+    """Drop-in replacement for ``torch.nn.GELU`` computed by ``gelu``'s kernels.
+
+    A subclass of ``torch.nn.GELU``, so ``isinstance`` checks keep working. It
+    has the same ``repr`` (``GELU(approximate='none')``), no parameters and
+    no buffers, hence the same (empty) ``state_dict``.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}
+        The variant, as in ``torch.nn.GELU``. Checked here rather than at the
+        first forward call.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``approximate`` is not ``"none"`` or ``"tanh"``.
+
+    See Also
+    --------
+    gelu.torch.gelu : the function it applies.
+
+    Examples
+    --------
+    >>> import gelu.torch as gt
+    >>> gt.GELU(approximate="tanh")
+    GELU(approximate='tanh')
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__(_checks.approximate(approximate))
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return gelu(input, approximate=self.approximate)
+
+
+class ClippedGELU(torch.nn.Module):
+    """GELU clipped to ``[min, max]``: ``clip(gelu(x), min, max)``.
+
+    What Hugging Face's ``ClippedGELUActivation`` (``"gelu_10"``) computes,
+    with the GELU evaluated by ``gelu``'s kernels. No parameters or buffers.
+
+    Parameters
+    ----------
+    min, max : float
+        Clip bounds, ``min <= max``.
+    approximate : {"none", "tanh"}
+        The GELU variant inside the clip; Hugging Face's class uses exact GELU.
+
+    Raises
+    ------
+    TypeError
+        If a bound is not a real number.
+    ValueError
+        If ``min > max`` or ``approximate`` is not a known variant.
+    """
+
+    def __init__(self, min: float, max: float, approximate: str = "none") -> None:
+        super().__init__()
+        for name, value in (("min", min), ("max", max)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        if min > max:
+            raise ValueError(f"min must be <= max, got min={min}, max={max}")
+        self.min = min
+        self.max = max
+        self.approximate = _checks.approximate(approximate)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return torch.clip(gelu(input, approximate=self.approximate), self.min, self.max)
+
+    def extra_repr(self) -> str:
+        return f"min={self.min!r}, max={self.max!r}, approximate={self.approximate!r}"

@@ -1,0 +1,32 @@
+"""Float64: a stratified, adversarial sample against the python-flint oracle.
+
+The documented figures come from ``python -m gelu.accuracy.sweep`` with
+10**6 points (docs/accuracy.md); CI runs the same point generator smaller.
+"""
+import numpy as np
+import pytest
+
+pytest.importorskip("flint")
+
+from gelu.accuracy import sweep  # noqa: E402
+
+# double-double with a pre-rounding error < 2^-57 (tools/gen_coefficients.py):
+# the rounded result is within 0.5 + 2^-4 ulp, in practice 0.5 + 2^-15.
+BOUND = 0.5 + 2.0**-4
+
+
+def test_float64_sweep_within_bound():
+    res = sweep.sweep(30000, np.float64, workers=2)
+    for name, (m, wx, n) in res.items():
+        assert n >= 30000
+        assert m <= BOUND, f"{name}: {m} ulp at x = {wx!r}"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_points_cover_the_hard_places(dtype):
+    x = sweep.points(5000, dtype)
+    assert x.dtype == dtype
+    fi = np.finfo(dtype)
+    assert np.isnan(x).any() and np.isposinf(x).any() and np.isneginf(x).any()
+    assert (np.abs(x[np.isfinite(x)]) < fi.tiny).sum() > 10          # subnormal inputs
+    assert (np.abs(x - dtype(sweep.X_GRAD_ZERO)) < 1e-3).sum() > 50  # around x*

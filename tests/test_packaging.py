@@ -1,0 +1,47 @@
+"""What `pip install .` puts on disk, and what `import gelu` costs."""
+
+import ast
+import subprocess
+import sys
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+
+import gelu
+
+PACKAGE = resources.files("gelu")
+
+
+def test_version_matches_installed_metadata():
+    assert gelu.__version__ == version("gelu")
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, gelu\n"
+        "heavy = {'scipy', 'torch', 'matplotlib', 'dask', 'mpmath', 'gelu.cli', 'gelu.torch'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_py_typed_and_stubs_are_installed():
+    for name in ("py.typed", "__init__.pyi", "_ufuncs.pyi"):
+        assert PACKAGE.joinpath(name).is_file(), name
+
+
+def test_c_sources_are_not_installed():
+    root = Path(gelu.__file__).parent
+    assert not (root / "_kernels").exists()
+    assert sorted(p.name for p in root.rglob("*") if p.suffix in {".c", ".h"}) == []
+
+
+def test_package_stub_exports_the_runtime_names():
+    tree = ast.parse(PACKAGE.joinpath("__init__.pyi").read_text())
+    exported = {alias.asname for node in tree.body if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    stub_all = next(ast.literal_eval(node.value) for node in tree.body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == "__all__")
+    assert sorted(stub_all) == sorted(gelu.__all__)
+    assert exported == set(gelu.__all__) | {"__version__"}

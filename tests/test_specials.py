@@ -1,0 +1,107 @@
+"""Limits, signed zeros and known values that any correct GELU must give.
+
+Only facts that hold exactly (limits, signs, symmetries) or to a tolerance
+far looser than the accuracy target are checked here; the accuracy itself
+is measured against an mpmath oracle elsewhere.
+"""
+
+import numpy as np
+import pytest
+
+import gelu
+
+FLOATS = [np.float16, np.float32, np.float64]
+VALUES = [gelu.gelu, gelu.gelu_tanh]
+GRADS = [gelu.gelu_grad, gelu.gelu_tanh_grad]
+GRAD2S = [gelu.gelu_grad2, gelu.gelu_tanh_grad2]
+BACKWARDS = [(gelu.gelu_backward, gelu.gelu_grad), (gelu.gelu_tanh_backward, gelu.gelu_tanh_grad)]
+
+ids = lambda f: f.__name__  # noqa: E731
+
+
+def arr(dtype, *values):
+    return np.array(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("f", VALUES, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_value_limits_and_signed_zeros(f, dtype):
+    y = f(arr(dtype, np.inf, -np.inf, -0.0, 0.0))
+    assert y[0] == np.inf
+    assert y[1] == 0 and np.signbit(y[1]), "f(-inf) must be -0.0"
+    assert y[2] == 0 and np.signbit(y[2]), "f(-0.0) must be -0.0"
+    assert y[3] == 0 and not np.signbit(y[3]), "f(+0.0) must be +0.0"
+
+
+@pytest.mark.parametrize("f", GRADS, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad_limits(f, dtype):
+    y = f(arr(dtype, np.inf, -np.inf, 0.0, -0.0))
+    assert y[0] == 1
+    assert y[1] == 0
+    assert y[2] == 0.5 and y[3] == 0.5
+
+
+@pytest.mark.parametrize("f", GRAD2S, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad2_limits(f, dtype):
+    y = f(arr(dtype, np.inf, -np.inf))
+    assert y[0] == 0 and y[1] == 0
+
+
+@pytest.mark.parametrize("f", GRAD2S, ids=ids)
+def test_grad2_at_zero_is_sqrt_2_over_pi(f):
+    # Both variants: phi(0)*2 = sqrt(2/pi), and u'(0) = sqrt(2/pi).
+    np.testing.assert_allclose(f(0.0), np.sqrt(2 / np.pi), rtol=1e-15)
+
+
+@pytest.mark.parametrize("f", GRAD2S, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_grad2_is_even(f, dtype):
+    # Two roundings of the same value, each within 1 ulp.
+    x = np.linspace(0, 8, 97).astype(dtype)
+    np.testing.assert_array_max_ulp(f(x), f(-x), maxulp=2)
+
+
+@pytest.mark.parametrize(("bw", "grad"), BACKWARDS, ids=["exact", "tanh"])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_backward_limits_and_identities(bw, grad, dtype):
+    x = arr(dtype, np.inf, -np.inf, 0.0, -2.0, 0.5, 3.0)
+    np.testing.assert_array_equal(bw(x, dtype(0)), np.zeros_like(x))
+    y = bw(x, dtype(2))
+    assert y[0] == 2 and y[1] == 0 and y[2] == 1
+    # g * grad(x) rounded once is odd in g under round-to-nearest.
+    g = np.linspace(-3, 3, x.size).astype(dtype)
+    np.testing.assert_array_equal(bw(x, -g), -bw(x, g))
+    # With g = 1 both are roundings of grad(x): at most 1 ulp each.
+    xs = np.linspace(-6, 6, 241).astype(dtype)
+    np.testing.assert_array_max_ulp(bw(xs, dtype(1)), grad(xs), maxulp=2)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [(1.0, 0.8413447460685429), (-1.0, -0.15865525393145707), (0.0, 0.0)],
+)
+def test_exact_known_values(dtype, x, expected):
+    y = gelu.gelu(dtype(x))
+    if dtype == np.float64:
+        np.testing.assert_allclose(y, expected, rtol=1e-15)
+    else:
+        np.testing.assert_array_max_ulp(y, dtype(expected), maxulp=1)
+
+
+def test_grad_vanishes_at_the_minimum():
+    # x* = -0.7517915247 (10 digits) is where GELU has its minimum,
+    # GELU(x*) = -0.1699712075.
+    x_star = -0.7517915247
+    assert abs(gelu.gelu_grad(x_star)) < 1e-10
+    np.testing.assert_allclose(gelu.gelu(x_star), -0.1699712075, rtol=1e-9)
+
+
+@pytest.mark.parametrize("f", VALUES, ids=ids)
+def test_odd_part_is_x(f):
+    # x*Phi(x) - (-x)*Phi(-x) = x, and the same for x*sigma(2u) since
+    # sigma(2u(x)) + sigma(2u(-x)) = 1.
+    x = np.linspace(0.125, 6, 48)
+    np.testing.assert_allclose(f(x) - f(-x), x, rtol=4e-16 * 4)

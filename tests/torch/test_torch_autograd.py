@@ -1,0 +1,134 @@
+"""Derivatives: the backward is the fused ufunc, the double backward uses the
+second-derivative ufunc, forward mode and torch.func transforms work in
+eager mode, and the third derivative refuses loudly."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import gelu  # noqa: E402
+import gelu.torch as gt  # noqa: E402
+
+# torch loads its own jit-scripted forward-AD decompositions lazily and they
+# warn about torch.jit's deprecation; that warning is torch's, not ours.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.*deprecated:DeprecationWarning")
+
+BACKWARD = {"none": gelu.gelu_backward, "tanh": gelu.gelu_tanh_backward}
+GRAD2 = {"none": gelu.gelu_grad2, "tanh": gelu.gelu_tanh_grad2}
+VARIANTS = ["none", "tanh"]
+
+
+def points(dtype=torch.float64):
+    # Both tails, the gradient's zero near -0.75 and the origin.
+    x = torch.tensor([-9.0, -5.5, -3.0, -1.7, -0.7517915, -0.3, 0.0, 0.4, 1.3, 2.7, 6.0],
+                     dtype=torch.float64)
+    return x.to(dtype)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_gradcheck_and_gradgradcheck(approximate):
+    x = points().requires_grad_()
+    f = lambda t: gt.gelu(t, approximate=approximate)  # noqa: E731
+    assert torch.autograd.gradcheck(f, (x,), check_forward_ad=True)
+    assert torch.autograd.gradgradcheck(f, (x,), check_fwd_over_rev=True)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_gradcheck_of_the_bare_operator(approximate):
+    # What torch.compile differentiates: the op's registered autograd.
+    x = points().requires_grad_()
+    f = lambda t: torch.ops.gelu.gelu(t, approximate)  # noqa: E731
+    assert torch.autograd.gradcheck(f, (x,))
+    assert torch.autograd.gradgradcheck(f, (x,))
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64], ids=str)
+def test_backward_is_the_fused_ufunc(approximate, dtype):
+    x = torch.linspace(-12, 6, 301, dtype=torch.float64).to(dtype).requires_grad_()
+    g = torch.linspace(-2, 2, 301, dtype=torch.float64).to(dtype)
+    gt.gelu(x, approximate=approximate).backward(g)
+    want = BACKWARD[approximate](x.detach().numpy(), g.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_bfloat16_backward_goes_through_float32(approximate):
+    x = torch.linspace(-8, 4, 97).to(torch.bfloat16).requires_grad_()
+    g = torch.linspace(-1, 1, 97).to(torch.bfloat16)
+    gt.gelu(x, approximate=approximate).backward(g)
+    want = torch.from_numpy(BACKWARD[approximate](x.detach().float().numpy(), g.float().numpy()))
+    assert x.grad.dtype == torch.bfloat16
+    assert torch.equal(x.grad, want.to(torch.bfloat16))
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_double_backward_uses_second_derivative(approximate):
+    x = points(torch.float32).requires_grad_()
+    g = torch.full_like(x, 0.5).requires_grad_()
+    (dx,) = torch.autograd.grad(gt.gelu(x, approximate=approximate), x, g, create_graph=True)
+    ddx, dg = torch.autograd.grad(dx.sum(), (x, g))
+    xn = x.detach().numpy()
+    # d(g f'(x))/dx = g f''(x), one rounding after the kernel's.
+    np.testing.assert_allclose(ddx.numpy(), 0.5 * GRAD2[approximate](xn), rtol=1e-7, atol=0)
+    # d(g f'(x))/dg = f'(x), the fused kernel with g = 1.
+    np.testing.assert_array_equal(dg.numpy(), BACKWARD[approximate](xn, np.ones_like(xn)))
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_forward_mode_is_the_fused_ufunc(approximate):
+    x = points(torch.float32)
+    t = torch.linspace(-1, 1, x.numel())
+    y, dy = torch.func.jvp(lambda v: gt.gelu(v, approximate=approximate), (x,), (t,))
+    assert torch.equal(y, gt.gelu(x, approximate=approximate))
+    np.testing.assert_array_equal(dy.numpy(), BACKWARD[approximate](x.numpy(), t.numpy()))
+
+    import torch.autograd.forward_ad as fwad
+    with fwad.dual_level():
+        out = gt.gelu(fwad.make_dual(x, t), approximate=approximate)
+        assert torch.equal(fwad.unpack_dual(out).tangent, dy)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_func_transforms_agree(approximate):
+    x = points()
+    f = lambda v: gt.gelu(v, approximate=approximate)  # noqa: E731
+    grad = BACKWARD[approximate](x.numpy(), np.ones(x.numel()))
+    grad2 = GRAD2[approximate](x.numpy())
+    np.testing.assert_array_equal(torch.func.vmap(torch.func.grad(f))(x).numpy(), grad)
+    np.testing.assert_array_equal(torch.func.jacrev(f)(x).diagonal().numpy(), grad)
+    np.testing.assert_array_equal(torch.func.jacfwd(f)(x).diagonal().numpy(), grad)
+    hess = torch.func.hessian(lambda v: f(v).sum())(x)
+    np.testing.assert_array_equal(hess.diagonal().numpy(), grad2)
+    assert torch.count_nonzero(hess - torch.diag(hess.diagonal())) == 0
+
+
+def test_vmap_of_the_operators_has_a_rule():
+    # With a batching rule vmap never falls back (which would warn).
+    x = torch.randn(4, 6, dtype=torch.float64)
+    g = torch.randn(6, dtype=torch.float64)
+    out = torch.func.vmap(lambda v: torch.ops.gelu.gelu_backward(g, v, "tanh"))(x)
+    np.testing.assert_array_equal(out.numpy(), gelu.gelu_tanh_backward(x.numpy(), g.numpy()))
+    out = torch.func.vmap(lambda v: torch.ops.gelu.gelu_grad2(v, "none"), in_dims=1)(x)
+    np.testing.assert_array_equal(out.numpy(), gelu.gelu_grad2(x.numpy()).T)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_third_derivative_raises(approximate):
+    x = points().requires_grad_()
+    f = lambda v: gt.gelu(v, approximate=approximate)  # noqa: E731
+    (d1,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+    (d2,) = torch.autograd.grad(d1.sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="third derivative"):
+        torch.autograd.grad(d2.sum(), x)
+    with pytest.raises(NotImplementedError, match="third derivative"):
+        torch.func.jacfwd(torch.func.jacfwd(torch.func.jacfwd(f)))(x.detach())
+
+
+def test_gradient_flows_only_where_asked():
+    x = torch.randn(5, requires_grad=True)
+    y = gt.gelu(x) * 2
+    y.sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape
+    assert not gt.gelu(torch.randn(3)).requires_grad

@@ -1,0 +1,118 @@
+"""torch.compile: the custom ops trace with no graph break and compiled
+models give eager's values and gradients; transforms that custom ops cannot
+support under compile fail loudly instead of returning wrong tangents."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import gelu.torch as gt  # noqa: E402
+
+# Inductor and forward AD import parts of torch that warn about torch.jit's
+# deprecation; those warnings are torch's own.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.*deprecated:DeprecationWarning")
+
+
+@pytest.fixture(autouse=True)
+def fresh_dynamo():
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+def mlp():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(8, 32), gt.GELU("tanh"),
+                               torch.nn.Linear(32, 8), gt.GELU("none"))
+
+
+def run(model, x):
+    x = x.clone().requires_grad_()
+    y = model(x)
+    y.square().sum().backward()
+    return y.detach(), x.grad, [p.grad.clone() for p in model.parameters()]
+
+
+def check_same_as_eager(backend):
+    model = mlp()
+    x = torch.randn(16, 8) * 3
+    want = run(model, x)
+    model.zero_grad()
+    got = run(torch.compile(model, backend=backend, fullgraph=True), x)
+    assert torch.equal(got[0], want[0])
+    assert torch.equal(got[1], want[1])
+    for a, b in zip(got[2], want[2]):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)  # matmul order may differ
+
+
+def test_no_graph_break():
+    explanation = torch._dynamo.explain(mlp())(torch.randn(4, 8))
+    assert explanation.graph_break_count == 0
+    assert explanation.graph_count == 1
+
+
+def test_aot_eager_matches_eager():
+    check_same_as_eager("aot_eager")
+
+
+def test_inductor_matches_eager():
+    check_same_as_eager("inductor")
+
+
+def test_compiled_graphs_call_the_custom_ops():
+    from functorch.compile import make_boxed_func
+    from torch._dynamo.backends.common import aot_autograd
+
+    graphs = {}
+
+    def keep(kind):
+        def compiler(gm, example_inputs):
+            graphs[kind] = gm.code
+            return make_boxed_func(gm)
+        return compiler
+
+    backend = aot_autograd(fw_compiler=keep("forward"), bw_compiler=keep("backward"))
+    f = torch.compile(lambda x: gt.gelu(x, approximate="tanh"), backend=backend, fullgraph=True)
+    x = torch.linspace(-4, 4, 9, requires_grad=True)
+    f(x).sum().backward()
+    assert "torch.ops.gelu.gelu.default" in graphs["forward"]
+    assert "torch.ops.gelu.gelu_backward.default" in graphs["backward"]
+    assert torch.equal(x.grad, torch.ops.gelu.gelu_backward(torch.ones(9), x.detach(), "tanh"))
+
+
+def test_opcheck_passes_for_every_operator():
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    for approximate in ("none", "tanh"):
+        torch.library.opcheck(torch.ops.gelu.gelu.default, (x, approximate))
+        torch.library.opcheck(torch.ops.gelu.gelu_backward.default, (g, x, approximate))
+        torch.library.opcheck(torch.ops.gelu.gelu_grad2.default, (x.detach(), approximate))
+
+
+def test_vmap_inside_compile():
+    x = torch.randn(3, 5)
+    f = torch.compile(torch.func.vmap(lambda v: gt.gelu(v, approximate="tanh")),
+                      backend="aot_eager", fullgraph=True)
+    assert torch.equal(f(x), gt.gelu(x, approximate="tanh"))
+
+
+def test_jvp_inside_compile_fails_loudly_or_falls_back():
+    def tangent(x, t):
+        return torch.func.jvp(gt.gelu, (x,), (t,))[1]
+
+    x, t = torch.linspace(-3, 3, 7), torch.ones(7)
+    want = torch.ops.gelu.gelu_backward(t, x, "none")
+    with pytest.raises(RuntimeError, match="gelu.torch.gelu inside torch.func"):
+        torch.compile(tangent, backend="aot_eager", fullgraph=True)(x, t)
+    torch._dynamo.reset()
+    # Without fullgraph Dynamo runs the frame eagerly: right values.
+    assert torch.equal(torch.compile(tangent, backend="aot_eager")(x, t), want)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_torch_export_keeps_the_custom_op(strict):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), gt.GELU("tanh"))
+    x = torch.randn(2, 4)
+    program = torch.export.export(model, (x,), strict=strict)
+    assert "torch.ops.gelu.gelu.default" in str(program.graph_module.code)
+    assert torch.equal(program.module()(x), model(x))

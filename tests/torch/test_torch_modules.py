@@ -1,0 +1,90 @@
+"""gt.GELU is a drop-in torch.nn.GELU; gt.ClippedGELU is clip(gelu)."""
+
+import copy
+import io
+import pickle
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import gelu.torch as gt  # noqa: E402
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_module_is_a_drop_in(approximate):
+    ours, theirs = gt.GELU(approximate), torch.nn.GELU(approximate)
+    assert repr(ours) == repr(theirs) == f"GELU(approximate='{approximate}')"
+    assert isinstance(ours, torch.nn.GELU)
+    assert list(ours.parameters()) == [] and list(ours.buffers()) == []
+    assert ours.state_dict() == theirs.state_dict() == {}
+    ours.load_state_dict(theirs.state_dict())  # strict load works both ways
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.linspace(-4, 4, 33)
+    assert torch.equal(ours(x), gt.gelu(x, approximate=approximate))
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-6, atol=1e-6)
+
+
+def test_default_is_exact_like_torch():
+    assert gt.GELU().approximate == torch.nn.GELU().approximate == "none"
+
+
+def test_bad_variant_is_refused_at_construction():
+    with pytest.raises(ValueError, match="approximate"):
+        gt.GELU("fast")
+    with pytest.raises(TypeError, match="approximate"):
+        gt.GELU(1)
+
+
+def test_state_dict_of_a_model_is_unchanged_by_the_swap():
+    def model(act):
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(3, 4), act, torch.nn.Linear(4, 2))
+
+    a, b = model(torch.nn.GELU("tanh")), model(gt.GELU("tanh"))
+    assert a.state_dict().keys() == b.state_dict().keys()
+    b.load_state_dict(a.state_dict())
+
+
+@pytest.mark.parametrize("make", [lambda: gt.GELU("tanh"), lambda: gt.ClippedGELU(-1.0, 2.0)])
+def test_modules_copy_and_pickle(make):
+    m = make()
+    x = torch.linspace(-3, 3, 13)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert type(clone) is type(m) and repr(clone) == repr(m)
+        assert torch.equal(clone(x), m(x))
+    buffer = io.BytesIO()
+    torch.save(torch.nn.Sequential(m), buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    assert torch.equal(loaded(x), m(x))
+
+
+def test_clipped_gelu_values_and_repr():
+    m = gt.ClippedGELU(-0.1, 2.0)
+    x = torch.linspace(-5, 5, 101, dtype=torch.float64)
+    assert torch.equal(m(x), torch.clip(gt.gelu(x), -0.1, 2.0))
+    assert repr(m) == "ClippedGELU(min=-0.1, max=2.0, approximate='none')"
+    assert list(m.parameters()) == [] and m.state_dict() == {}
+    assert torch.equal(gt.ClippedGELU(-10, 10, "tanh")(x),
+                       torch.clip(gt.gelu(x, approximate="tanh"), -10, 10))
+
+
+def test_clipped_gelu_checks_its_bounds():
+    with pytest.raises(ValueError, match="min must be <= max"):
+        gt.ClippedGELU(1.0, -1.0)
+    with pytest.raises(TypeError, match="min must be a real number"):
+        gt.ClippedGELU("0", 1.0)
+    with pytest.raises(TypeError, match="max must be a real number"):
+        gt.ClippedGELU(0.0, None)
+    with pytest.raises(ValueError, match="approximate"):
+        gt.ClippedGELU(0.0, 1.0, "exact")
+
+
+def test_import_gelu_alone_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, gelu; gelu.gelu(1.0); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

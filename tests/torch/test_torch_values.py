@@ -1,0 +1,169 @@
+"""gelu.torch computes with gelu's ufuncs on the CPU: same values, any
+layout, every supported dtype; bad input is refused by name."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import gelu  # noqa: E402
+import gelu.torch as gt  # noqa: E402
+
+VARIANTS = {"none": (gelu.gelu, gelu.gelu_backward, gelu.gelu_grad2),
+            "tanh": (gelu.gelu_tanh, gelu.gelu_tanh_backward, gelu.gelu_tanh_grad2)}
+NUMPY_DTYPES = [torch.float16, torch.float32, torch.float64]
+SPECIALS = [float("inf"), float("-inf"), float("nan"), -0.0, 0.0, -1e30, 1e30]
+
+
+def sample(dtype, n=4001):
+    x = torch.linspace(-14.0, 8.0, n, dtype=torch.float64)
+    x = torch.cat([x, torch.tensor(SPECIALS, dtype=torch.float64)])
+    return x.to(dtype)
+
+
+def same(a, b):
+    """Bitwise-equal values (NaN equals NaN, -0 differs from +0)."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.dtype == b.dtype
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", NUMPY_DTYPES, ids=str)
+def test_forward_is_the_ufunc(dtype, approximate):
+    x = sample(dtype)
+    y = gt.gelu(x, approximate=approximate)
+    assert y.dtype == dtype and y.shape == x.shape
+    same(y.numpy(), VARIANTS[approximate][0](x.numpy()))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", NUMPY_DTYPES, ids=str)
+def test_backward_and_grad2_ops_are_the_ufuncs(dtype, approximate):
+    _, backward, grad2 = VARIANTS[approximate]
+    x = sample(dtype)
+    g = torch.linspace(-3.0, 3.0, x.numel(), dtype=torch.float64).to(dtype)
+    same(torch.ops.gelu.gelu_backward(g, x, approximate).numpy(), backward(x.numpy(), g.numpy()))
+    same(torch.ops.gelu.gelu_grad2(x, approximate).numpy(), grad2(x.numpy()))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_bfloat16_is_float32_kernel_rounded_once(approximate):
+    x = sample(torch.bfloat16)
+    expected = torch.from_numpy(VARIANTS[approximate][0](x.float().numpy())).to(torch.bfloat16)
+    y = gt.gelu(x, approximate=approximate)
+    assert y.dtype == torch.bfloat16
+    same(y.view(torch.int16).numpy(), expected.view(torch.int16).numpy())
+
+    g = torch.full_like(x, 0.75)
+    expected = torch.from_numpy(
+        VARIANTS[approximate][1](x.float().numpy(), g.float().numpy())).to(torch.bfloat16)
+    got = torch.ops.gelu.gelu_backward(g, x, approximate)
+    same(got.view(torch.int16).numpy(), expected.view(torch.int16).numpy())
+
+
+def test_limits_and_signed_zero():
+    x = torch.tensor([float("inf"), float("-inf"), -0.0, float("nan")])
+    for approximate in ("none", "tanh"):
+        y = gt.gelu(x, approximate=approximate)
+        assert y[0] == float("inf")
+        assert y[1] == 0 and torch.signbit(y[1])
+        assert y[2] == 0 and torch.signbit(y[2])
+        assert torch.isnan(y[3])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("layout", ["step", "transposed", "broadcast", "offset"])
+def test_strided_inputs(layout, dtype):
+    base = torch.linspace(-6, 6, 24 * 10, dtype=torch.float64).to(dtype).reshape(24, 10)
+    view = {"step": base[::3, 1::2],
+            "transposed": base.t(),
+            "broadcast": base[0].expand(5, 10),
+            "offset": base[3:7, 2:9]}[layout]
+    before = base.clone()
+    got = gt.gelu(view, approximate="tanh")
+    want = gt.gelu(view.contiguous(), approximate="tanh")
+    assert torch.equal(got, want)
+    assert torch.equal(base, before)  # the input is never written
+    assert got.data_ptr() != view.data_ptr()
+
+
+def test_dense_layout_is_preserved():
+    x = torch.randn(3, 4, 5).permute(2, 0, 1)
+    assert gt.gelu(x).stride() == x.stride()
+
+
+def test_zero_dim_and_empty():
+    x = torch.tensor(-1.0, dtype=torch.float64)
+    y = gt.gelu(x)
+    assert y.shape == () and y.item() == pytest.approx(-0.15865525393145707, rel=1e-15)
+    assert gt.gelu(torch.empty(0, 3)).shape == (0, 3)
+
+
+def test_requires_grad_input_and_no_grad_mode():
+    x = torch.randn(8, requires_grad=True)
+    with torch.no_grad():
+        y = gt.gelu(x)
+    assert not y.requires_grad
+    assert torch.equal(y, gt.gelu(x.detach()))
+
+
+def test_meta_tensors_propagate_shape_and_dtype():
+    x = torch.empty(2, 3, dtype=torch.float16, device="meta")
+    for y in (gt.gelu(x), torch.ops.gelu.gelu_grad2(x, "tanh"),
+              torch.ops.gelu.gelu_backward(x, x, "none")):
+        assert y.device.type == "meta" and y.shape == (2, 3) and y.dtype == torch.float16
+
+
+@pytest.mark.parametrize("bad", [torch.arange(3), torch.zeros(2, dtype=torch.complex64),
+                                 torch.zeros(2, dtype=torch.bool)], ids=str)
+def test_bad_dtype_names_input(bad):
+    with pytest.raises(TypeError, match="input must have dtype"):
+        gt.gelu(bad)
+
+
+def test_non_tensor_names_input():
+    with pytest.raises(TypeError, match="input must be a torch.Tensor"):
+        gt.gelu([1.0, 2.0])
+
+
+@pytest.mark.parametrize("bad,exc", [("erf", ValueError), ("tanh ", ValueError),
+                                     (None, TypeError), (True, TypeError)])
+def test_bad_approximate_is_named(bad, exc):
+    with pytest.raises(exc, match="approximate"):
+        gt.gelu(torch.zeros(2), approximate=bad)
+
+
+def test_approximate_is_keyword_only_like_torch():
+    with pytest.raises(TypeError):
+        gt.gelu(torch.zeros(2), "tanh")
+
+
+def test_backward_op_checks_its_pair():
+    x = torch.zeros(3)
+    with pytest.raises(ValueError, match="grad must have the shape"):
+        torch.ops.gelu.gelu_backward(torch.zeros(4), x, "none")
+    with pytest.raises(TypeError, match="grad must have the dtype"):
+        torch.ops.gelu.gelu_backward(torch.zeros(3, dtype=torch.float64), x, "none")
+    with pytest.raises(ValueError, match="approximate"):
+        torch.ops.gelu.gelu_backward(x, x, "fast")
+
+
+def test_ufunc_reads_and_writes_tensor_memory_directly(monkeypatch):
+    from gelu.torch import _cpu
+
+    seen = []
+    real = _cpu._FORWARD["tanh"]
+
+    def spy(x, out):
+        seen.append((x.ctypes.data, x.strides, out.ctypes.data))
+        return real(x, out=out)
+
+    monkeypatch.setitem(_cpu._FORWARD, "tanh", spy)
+    base = torch.randn(6, 8)
+    view = base[:, ::2]
+    y = gt.gelu(view, approximate="tanh")
+    # The ufunc got the tensor's own memory and strides (no copy in), and
+    # wrote straight into the returned tensor (no copy out).
+    assert seen == [(view.data_ptr(), (32, 8), y.data_ptr())]
