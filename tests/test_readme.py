@@ -7,7 +7,7 @@ import gelu
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-INSTALL_DEMO = 'python3 -m pip install . && gelu demo'
+INSTALL_DEMO = 'python3 -m pip install ".[cli]" && gelu demo'
 INSTALL_TEST = 'python3 -m pip install ".[test]" && python3 -m pytest'
 
 

@@ -30,3 +30,12 @@ def test_main_rejects_bad_thread_count(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--threads", "0"])
     assert "--threads must be >= 1" in capsys.readouterr().err
+
+
+def test_time_pair_interleaves_both():
+    order = []
+    a, b = bench.time_pair(lambda: order.append("a"), lambda: order.append("b"),
+                           min_time=0.001, repeat=3)
+    assert a > 0 and b > 0
+    timed = order[4:]  # after two warm-up calls each
+    assert timed[0] == "a" and "b" in timed and timed[-1] == "b"

@@ -41,7 +41,7 @@ def check_same_as_eager(backend):
     got = run(torch.compile(model, backend=backend, fullgraph=True), x)
     assert torch.equal(got[0], want[0])
     assert torch.equal(got[1], want[1])
-    for a, b in zip(got[2], want[2]):
+    for a, b in zip(got[2], want[2], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-6)  # matmul order may differ
 
 

@@ -159,7 +159,8 @@ def test_narrow_dtypes_round_once_from_float32(dtype, approximate):
     g = torch.full_like(x, 0.5)
     back = _composed.backward(g, x, approximate)
     assert back.dtype == dtype
-    assert (ordered(back) - ordered(torch.ops.gelu.gelu_backward(g, x, approximate))).abs().max() <= 1
+    want = torch.ops.gelu.gelu_backward(g, x, approximate)
+    assert (ordered(back) - ordered(want)).abs().max() <= 1
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -174,5 +175,5 @@ def test_cuda_runs_the_composed_formulas(approximate):
     # Same formulas; the device's erfc/exp may differ from the CPU's by ulps.
     torch.testing.assert_close(y.cpu(), _composed.forward(x, approximate), rtol=1e-12, atol=0)
     y.sum().backward()
-    torch.testing.assert_close(on_gpu.grad.cpu(), _composed.backward(torch.ones_like(x), x, approximate),
-                               rtol=1e-12, atol=0)
+    want = _composed.backward(torch.ones_like(x), x, approximate)
+    torch.testing.assert_close(on_gpu.grad.cpu(), want, rtol=1e-12, atol=0)

@@ -88,3 +88,13 @@ def test_import_gelu_alone_does_not_import_torch():
     code = "import sys, gelu; gelu.gelu(1.0); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from gelu.torch import _patch, functional, modules
+
+    for module in (functional, modules, _patch):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

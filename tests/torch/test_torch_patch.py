@@ -57,7 +57,8 @@ GELUTanh = hf_class("GELUTanh", {
     "_gelu_tanh_python": _gelu_tanh_python, "forward": lambda self, x: self.act(x)})
 NewGELUActivation = hf_class("NewGELUActivation", {"forward": _gelu_tanh_python})
 FastGELUActivation = hf_class("FastGELUActivation", {
-    "forward": lambda self, x: 0.5 * x * (1.0 + torch.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x)))})
+    "forward": lambda self, x: 0.5 * x * (
+        1.0 + torch.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x)))})
 QuickGELUActivation = hf_class("QuickGELUActivation", {
     "forward": lambda self, x: x * torch.sigmoid(1.702 * x)})
 ClippedGELUActivation = hf_class("ClippedGELUActivation", {

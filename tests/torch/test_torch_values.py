@@ -101,12 +101,16 @@ def test_zero_dim_and_empty():
     assert gt.gelu(torch.empty(0, 3)).shape == (0, 3)
 
 
-def test_requires_grad_input_and_no_grad_mode():
+def test_requires_grad_input_and_no_grad_modes():
     x = torch.randn(8, requires_grad=True)
     with torch.no_grad():
         y = gt.gelu(x)
-    assert not y.requires_grad
-    assert torch.equal(y, gt.gelu(x.detach()))
+    with torch.inference_mode():
+        z = gt.gelu(x)
+    assert not y.requires_grad and z.is_inference()
+    want = gt.gelu(x)
+    assert want.grad_fn is not None
+    assert torch.equal(y, want) and torch.equal(z, want)
 
 
 def test_meta_tensors_propagate_shape_and_dtype():

@@ -105,18 +105,26 @@ class Output:
     # -- progress -----------------------------------------------------------
 
     @contextmanager
-    def progress(self, total: int, description: str) -> Iterator["Progress"]:
-        """A progress bar on a terminal's stderr; otherwise one line per stage."""
+    def progress(self, total: int, description: str, rate: bool = False) -> Iterator["Progress"]:
+        """A progress bar on a terminal's stderr; otherwise one line per stage.
+
+        ``rate=True`` adds the speed and the time remaining (for long counts).
+        """
         if _isatty(self.stderr) and _rich_available():
             from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress,
-                                       TextColumn, TimeElapsedColumn)
+                                       TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                        TimeElapsedColumn())
+            if rate:
+                columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                           TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                           TextColumn("left:"), TimeRemainingColumn())
             with RichProgress(*columns, console=Console(file=self.stderr),
                               transient=True) as bar:
-                task = bar.add_task(description, total=total)
+                task = bar.add_task(description, total=total, rate="")
                 yield Progress(bar, task, None)
         else:
             print(f"{description}...", file=self.stderr, flush=True)
@@ -138,3 +146,10 @@ class Progress:
     def advance(self, steps: int = 1) -> None:
         if self._bar is not None:
             self._bar.advance(self._task, steps)
+
+    def rate(self, text: str) -> None:
+        """Show a speed / time-left line (a bar field, or a plain line in a pipe)."""
+        if self._bar is not None:
+            self._bar.update(self._task, rate=text)
+        elif self._plain is not None:
+            print(f"  {text}", file=self._plain, flush=True)

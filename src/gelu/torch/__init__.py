@@ -28,8 +28,8 @@ from __future__ import annotations
 import torch  # noqa: F401  (fails early, with torch's own message, if absent)
 
 from . import _ops  # noqa: F401  (registers the gelu:: operators)
+from ._patch import PatchReport, Replaced, Skipped, patch
 from .functional import gelu
 from .modules import GELU, ClippedGELU
-from .patch import PatchReport, Replaced, Skipped, patch
 
 __all__ = ["gelu", "GELU", "ClippedGELU", "patch", "PatchReport", "Replaced", "Skipped"]

@@ -16,10 +16,11 @@ which is ``gelu_backward`` again applied to the incoming gradient, and
 provided: differentiating ``gelu_grad2`` raises.
 
 ``torch.library`` offers no forward-mode (jvp) registration for custom ops:
-forward-mode AD through these operators called directly would see no
-tangent. The public functions therefore wrap them in ``_autograd``'s
-``autograd.Function`` classes in eager mode, and call them directly only
-while ``torch.compile`` traces, where forward mode does not arise.
+forward-mode AD through these operators called directly sees no tangent (and
+``torch.func.grad`` refuses them). The public functions therefore wrap them in
+``_autograd``'s ``autograd.Function`` classes in eager mode, and call them
+directly only while ``torch.compile`` traces, where they refuse to run inside
+a ``torch.func`` grad/jvp transform (see ``functional.gelu``).
 """
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def _gelu_grad2_bwd(ctx, gg):
 
 gelu.register_autograd(_gelu_bwd, setup_context=_save_x)
 gelu_backward.register_autograd(_gelu_backward_bwd, setup_context=_save_grad_x)
-gelu_grad2.register_autograd(_gelu_grad2_bwd, setup_context=_save_x)
+gelu_grad2.register_autograd(_gelu_grad2_bwd, setup_context=lambda ctx, inputs, output: None)
 
 
 # --- vmap -----------------------------------------------------------------

@@ -13,19 +13,23 @@ parts, measured in one run so that the numbers are comparable:
    ``gelu::gelu_backward`` (backward), each writing a freshly allocated
    result, as a model does.
 
-Times are the best of several repeats (each long enough to be stable); the
-ratio column is gelu time / torch time, so below 1 means gelu is faster.
+Times are the best of several repeats (each long enough to be stable), with
+torch's and gelu's repeats interleaved; the ratio column is gelu time / torch
+time, so below 1 means gelu is faster. On a loaded machine torch's
+multi-threaded kernels suffer most (its threads wait for each other);
+``--threads 1`` gives steadier numbers.
 torch uses ``torch.get_num_threads()`` threads (printed); gelu's ufuncs run on
 one thread.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -37,7 +41,7 @@ from . import _ops  # noqa: F401  (registers torch.ops.gelu)
 from .functional import gelu as gt_gelu
 from .modules import GELU
 
-__all__ = ["Row", "time_call", "mlp_rows", "activation_rows", "main"]
+__all__ = ["Row", "time_call", "time_pair", "mlp_rows", "activation_rows", "format_rows", "main"]
 
 # (label, variant, d_model, d_hidden): both BERT-base and GPT-2 small have
 # a 768-wide residual stream and a 4x MLP; they differ in the GELU variant.
@@ -61,24 +65,45 @@ class Row:
         return self.gelu_s / self.torch_s
 
 
+def _calibrate(fn: Callable[[], object], seconds: float) -> int:
+    """Calls of ``fn`` that last about ``seconds``, after one warm-up call."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    return max(1, int(seconds / once))
+
+
+def _batch(fn: Callable[[], object], number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
 def time_call(fn: Callable[[], object], min_time: float = 0.2, repeat: int = 5) -> float:
     """Best seconds per call of ``fn`` over ``repeat`` timed batches.
 
     Each batch runs ``fn`` enough times to last about ``min_time / repeat``
     seconds, after one warm-up call.
     """
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(min_time / repeat / once))
-    best = float("inf")
+    number = _calibrate(fn, min_time / repeat)
+    return min(_batch(fn, number) for _ in range(repeat))
+
+
+def time_pair(theirs: Callable[[], object], ours: Callable[[], object],
+              min_time: float = 0.2, repeat: int = 5) -> tuple:
+    """Best seconds per call of each, their batches interleaved.
+
+    Alternating the two spreads any drift of the machine (other load, clock
+    changes) over both sides instead of biasing the ratio.
+    """
+    numbers = (_calibrate(theirs, min_time / repeat), _calibrate(ours, min_time / repeat))
+    best = [float("inf"), float("inf")]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
+        for i, fn in enumerate((theirs, ours)):
+            best[i] = min(best[i], _batch(fn, numbers[i]))
+    return best[0], best[1]
 
 
 def _mlp(act: torch.nn.Module, d_model: int, d_hidden: int) -> torch.nn.Module:
@@ -104,16 +129,15 @@ def mlp_rows(tokens: int = 512, configs: Sequence = MLP_CONFIGS, compile: bool =
         theirs = _mlp(torch.nn.GELU(variant), d_model, d_hidden)
         ours = _mlp(GELU(variant), d_model, d_hidden)
         case = f"{label} {d_model}->{d_hidden}, {tokens} tokens, approximate={variant!r}"
-        rows.append(Row("mlp eager", case,
-                        time_call(_train_step(theirs, x, grad), min_time),
-                        time_call(_train_step(ours, x, grad), min_time)))
+        rows.append(Row("mlp eager", case, *time_pair(
+            _train_step(theirs, x, grad), _train_step(ours, x, grad), min_time)))
         if compile:
             torch._dynamo.reset()
             compiled_theirs = torch.compile(theirs, fullgraph=True)
             compiled_ours = torch.compile(ours, fullgraph=True)
-            rows.append(Row("mlp compiled", case,
-                            time_call(_train_step(compiled_theirs, x, grad), min_time),
-                            time_call(_train_step(compiled_ours, x, grad), min_time)))
+            rows.append(Row("mlp compiled", case, *time_pair(
+                _train_step(compiled_theirs, x, grad), _train_step(compiled_ours, x, grad),
+                min_time)))
     return rows
 
 
@@ -124,14 +148,13 @@ def activation_rows(sizes: Iterable[int] = SIZES, min_time: float = 0.2) -> list
         x = torch.linspace(-8, 8, n, dtype=torch.float32)
         g = torch.ones(n, dtype=torch.float32)
         for variant in ("none", "tanh"):
-            rows.append(Row(f"forward {variant}", f"n={n:.0e}",
-                            time_call(lambda: F.gelu(x, approximate=variant), min_time),
-                            time_call(lambda: gt_gelu(x, approximate=variant), min_time), n))
-            rows.append(Row(f"backward {variant}", f"n={n:.0e}",
-                            time_call(lambda: torch.ops.aten.gelu_backward(
-                                g, x, approximate=variant), min_time),
-                            time_call(lambda: torch.ops.gelu.gelu_backward(g, x, variant),
-                                      min_time), n))
+            forward = (functools.partial(F.gelu, x, approximate=variant),
+                       functools.partial(gt_gelu, x, approximate=variant))
+            backward = (functools.partial(torch.ops.aten.gelu_backward, g, x, approximate=variant),
+                        functools.partial(torch.ops.gelu.gelu_backward, g, x, variant))
+            for section, (theirs, ours) in (("forward", forward), ("backward", backward)):
+                rows.append(Row(f"{section} {variant}", f"n={n:.0e}",
+                                *time_pair(theirs, ours, min_time), n))
     return rows
 
 
@@ -146,16 +169,18 @@ def format_rows(rows: Sequence) -> str:
     """A plain-text table of ``rows``; ratio = gelu time / torch time."""
     lines = [f"{'section':<16} {'case':<58} {'torch':>10} {'gelu':>10} {'ratio':>6}"]
     for r in rows:
-        def cell(seconds: float) -> str:
-            if r.elements:
-                return f"{r.elements / seconds / 1e6:7.0f} M/s"
-            return f"{seconds * 1e3:7.2f} ms"
-        lines.append(f"{r.section:<16} {r.case:<58} {cell(r.torch_s):>10} "
-                     f"{cell(r.gelu_s):>10} {r.ratio:6.2f}")
+        lines.append(f"{r.section:<16} {r.case:<58} {_cell(r, r.torch_s):>10} "
+                     f"{_cell(r, r.gelu_s):>10} {r.ratio:6.2f}")
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def _cell(row: Row, seconds: float) -> str:
+    if row.elements:
+        return f"{row.elements / seconds / 1e6:7.0f} M/s"
+    return f"{seconds * 1e3:7.2f} ms"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m gelu.torch.bench",

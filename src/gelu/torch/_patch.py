@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+
 import torch
 
 from . import _checks
@@ -55,7 +56,17 @@ class Replaced:
 
 @dataclass(frozen=True)
 class Skipped:
-    """One GELU-like module that ``patch`` left as it was, and why."""
+    """One GELU-like module that ``patch`` left as it was, and why.
+
+    Attributes
+    ----------
+    name : str
+        Dotted path of the module in the model (``""`` for the model itself).
+    original : str
+        Fully qualified class name of the module.
+    reason : str
+        Why it was not replaced.
+    """
 
     name: str
     original: str
