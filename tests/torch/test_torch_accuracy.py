@@ -7,8 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 mpmath = pytest.importorskip("mpmath")
 
-import gelu.torch as gt  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+import gelu.torch as gt  # noqa: E402
 
 F32_EPS = float(np.finfo(np.float32).eps)
 

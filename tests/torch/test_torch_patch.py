@@ -13,8 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import gelu.torch as gt  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+import gelu.torch as gt  # noqa: E402
 
 HF = "transformers.activations"
 

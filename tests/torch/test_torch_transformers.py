@@ -10,8 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-import gelu.torch as gt  # noqa: E402
 from transformers import activations  # noqa: E402
+
+import gelu.torch as gt  # noqa: E402
 
 # ACT2FN name -> (variant, replacement class) or None when left alone.
 EXPECTED = {
