@@ -105,3 +105,15 @@ def test_odd_part_is_x(f):
     # sigma(2u(x)) + sigma(2u(-x)) = 1.
     x = np.linspace(0.125, 6, 48)
     np.testing.assert_allclose(f(x) - f(-x), x, rtol=4e-16 * 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["gelu_backward", "gelu_tanh_backward"])
+def test_backward_with_infinite_or_overflowing_g(name, dtype):
+    f = getattr(gelu, name)
+    x = np.array([2.0, -1.0], dtype=dtype)
+    big = np.finfo(dtype).max
+    # g = +-inf times a finite nonzero gradient is an infinity of the product's sign
+    np.testing.assert_array_equal(f(x, dtype(np.inf)), np.array([np.inf, -np.inf], dtype=dtype))
+    with np.errstate(over="ignore"):  # the true product exceeds the largest float: inf is right
+        assert f(dtype(2.0), big) == np.inf

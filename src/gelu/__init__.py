@@ -7,6 +7,10 @@ a real `numpy.ufunc` with float16, float32 and float64 loops.
 >>> import numpy as np, gelu
 >>> gelu.gelu(np.float32(1.0))
 np.float32(0.8413448)
+
+Large arrays are computed on several threads: `set_num_threads` and
+`get_num_threads` (environment: GELU_NUM_THREADS).  ``__all__`` lists the
+ufuncs only.
 """
 
 from gelu._ufuncs import (
@@ -20,6 +24,10 @@ from gelu._ufuncs import (
     gelu_tanh_grad,
     gelu_tanh_grad2,
 )
+from gelu._config import _apply_environment, _get_isa, _isa_available, _set_isa, get_num_threads, set_num_threads
+
+_apply_environment()
+del _apply_environment
 
 __all__ = [
     "gelu",

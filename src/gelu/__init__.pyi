@@ -9,6 +9,9 @@ from gelu._ufuncs import gelu_tanh_backward as gelu_tanh_backward
 from gelu._ufuncs import gelu_tanh_grad as gelu_tanh_grad
 from gelu._ufuncs import gelu_tanh_grad2 as gelu_tanh_grad2
 
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+
 __all__ = [
     "gelu",
     "gelu_backward",

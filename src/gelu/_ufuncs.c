@@ -1,12 +1,18 @@
 /*
  * _ufuncs.c -- the one file that binds the Python-free kernels in
- * _kernels/ to NumPy.  Adding a function is one line in GELU_UFUNCS below.
+ * _kernels/ to NumPy.  Adding a function is one line in GELU_UFUNCS below,
+ * once the kernel sets (_kernels/gelu_array.h) have it.
  *
- * Loops: NumPy's generic loops widen to double, call a kernel and round
- * once (float16 via NumPy's correctly rounded double->half conversion).
- * float64 calls the double-double kernel f; float16 and float32 call
- * f_narrow, which is plain double and accurate enough for one rounding to
- * float32.  The loops are registered in the order float16, float32,
+ * Loops: our own, one per dtype (float16, float32, float64), shared by all
+ * eight ufuncs; the loop data says which function.  float32 and float64
+ * call the array kernels (_kernels/gelu_array.h) of the kernel set chosen
+ * for this CPU (_dispatch.h): contiguous operands directly, strided ones
+ * through small stack buffers.  float32 uses the *_narrow formulas (plain
+ * double, one rounding to float32), float64 the double-double ones.
+ * float16 goes element by element through NumPy's own widening loops
+ * (PyUFunc_e_e_As_d_d: correctly rounded double -> half) with that set's
+ * narrow scalar kernels.  Large loops are split across threads
+ * (_threads.h).  The loops are registered in the order float16, float32,
  * float64 because NumPy takes the first loop the inputs cast to safely:
  * that order keeps the input dtype.  The loops touch no Python object, so
  * NumPy runs them with the GIL released.
@@ -29,38 +35,30 @@
 #include <numpy/dtype_api.h>
 #include <numpy/ufuncobject.h>
 
-#include "_kernels/gelu_kernels.h"
+#include "_dispatch.h"
+#include "_threads.h"
 #include "_ufunc_docs.h"
 
 #ifndef GELU_VERSION
 #error "GELU_VERSION must be defined by the build (meson.build)"
 #endif
 
-typedef double (*unary_kernel)(double);
-typedef double (*binary_kernel)(double, double);
-
 typedef struct {
     const char *name;     /* Python name: __name__ and attribute of `gelu` */
-    void *wide;           /* float64 loop: unary_kernel or binary_kernel */
-    void *narrow;         /* float16 and float32 loops: same type as wide */
+    int fn;               /* GELU_FN_* of gelu_array.h: index into the kernel sets */
     int nin;              /* 1: f(x); 2: f(x, g) */
     const char *doc;
 } gelu_ufunc_spec;
 
-/* Kernel f for float64 and f_narrow for float16/float32, and the arity;
- * the casts make the compiler check each kernel's signature. */
-#define UNARY(f) ((void *)(unary_kernel)(f)), ((void *)(unary_kernel)(f##_narrow)), 1
-#define BINARY(f) ((void *)(binary_kernel)(f)), ((void *)(binary_kernel)(f##_narrow)), 2
-
 static const gelu_ufunc_spec GELU_UFUNCS[] = {
-    {"gelu", UNARY(gelu_exact), doc_gelu},
-    {"gelu_grad", UNARY(gelu_exact_grad), doc_gelu_grad},
-    {"gelu_grad2", UNARY(gelu_exact_grad2), doc_gelu_grad2},
-    {"gelu_backward", BINARY(gelu_exact_backward), doc_gelu_backward},
-    {"gelu_tanh", UNARY(gelu_tanh), doc_gelu_tanh},
-    {"gelu_tanh_grad", UNARY(gelu_tanh_grad), doc_gelu_tanh_grad},
-    {"gelu_tanh_grad2", UNARY(gelu_tanh_grad2), doc_gelu_tanh_grad2},
-    {"gelu_tanh_backward", BINARY(gelu_tanh_backward), doc_gelu_tanh_backward},
+    {"gelu", GELU_FN_EXACT, 1, doc_gelu},
+    {"gelu_grad", GELU_FN_EXACT_GRAD, 1, doc_gelu_grad},
+    {"gelu_grad2", GELU_FN_EXACT_GRAD2, 1, doc_gelu_grad2},
+    {"gelu_backward", GELU_FN_EXACT_BACKWARD, 2, doc_gelu_backward},
+    {"gelu_tanh", GELU_FN_TANH, 1, doc_gelu_tanh},
+    {"gelu_tanh_grad", GELU_FN_TANH_GRAD, 1, doc_gelu_tanh_grad},
+    {"gelu_tanh_grad2", GELU_FN_TANH_GRAD2, 1, doc_gelu_tanh_grad2},
+    {"gelu_tanh_backward", GELU_FN_TANH_BACKWARD, 2, doc_gelu_tanh_backward},
 };
 
 #define N_UFUNCS ((int)(sizeof(GELU_UFUNCS) / sizeof(GELU_UFUNCS[0])))
@@ -82,6 +80,127 @@ static const char binary_types[N_LOOPS * 3] = {
     NPY_HALF, NPY_HALF, NPY_HALF, NPY_FLOAT, NPY_FLOAT, NPY_FLOAT,
     NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE};
 static void *loop_data[N_UFUNCS][N_LOOPS];
+
+/* ---- loops -------------------------------------------------------------- */
+
+enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE };
+
+/* Smallest number of elements worth handing to another thread, per loop
+ * dtype and function: about 50 microseconds of one thread's work, rounded
+ * up to a power of two (`python -m gelu.bench --grain`, AVX-512 kernels,
+ * docs/speed.md).  A pool thread that has to be woken from sleep takes
+ * about 40 microseconds on a VM; with this grain a split never costs
+ * much, and when the workers are still spinning from the previous call
+ * (back-to-back calls) it halves the time. */
+static const ptrdiff_t GRAIN[N_LOOPS][GELU_N_FUNCS] = {
+    /* gelu, grad, grad2, backward, tanh, tanh_grad, tanh_grad2, tanh_backward */
+    [LOOP_HALF] = {4096, 4096, 8192, 4096, 8192, 4096, 4096, 4096},
+    [LOOP_FLOAT] = {16384, 16384, 65536, 16384, 32768, 32768, 32768, 32768},
+    [LOOP_DOUBLE] = {4096, 2048, 8192, 2048, 8192, 4096, 4096, 4096},
+};
+
+typedef struct {
+    int loop;             /* LOOP_* */
+    int fn, nin;
+    const gelu_kernel_set *set;
+    char **args;
+    const npy_intp *steps;
+} loop_call;
+
+/* Elements per strided chunk: three buffers of 512 doubles, 12 KiB of stack. */
+#define CHUNK 512
+
+/* A contiguous view of operand `a` (n elements of `size` bytes, `step`
+ * apart): the operand itself when it is contiguous, else a copy in buf. */
+static const void *
+contiguous_in(const char *a, npy_intp step, size_t size, void *buf, npy_intp n)
+{
+    if (step == (npy_intp)size) {
+        return a;
+    }
+    char *b = buf;
+    for (npy_intp i = 0; i < n; i++) {
+        memcpy(b + i * size, a + i * step, size);
+    }
+    return buf;
+}
+
+/* Elements [begin, end) of one loop call: kernel set's array function on
+ * contiguous operands, in chunks through stack buffers when strided. */
+static void
+array_range(const loop_call *c, char *const *a, npy_intp n)
+{
+    size_t size = c->loop == LOOP_FLOAT ? sizeof(float) : sizeof(double);
+    gelu_array_fn f = c->loop == LOOP_FLOAT ? c->set->f32[c->fn] : c->set->f64[c->fn];
+    const npy_intp *st = c->steps;
+    int o = c->nin;  /* index of the output operand */
+    if (st[0] == (npy_intp)size && st[o] == (npy_intp)size &&
+        (c->nin == 1 || st[1] == (npy_intp)size)) {
+        f(a[0], c->nin == 2 ? a[1] : NULL, a[o], n);
+        return;
+    }
+    double xbuf[CHUNK], gbuf[CHUNK], obuf[CHUNK];
+    for (npy_intp i = 0; i < n; i += CHUNK) {
+        npy_intp m = n - i < CHUNK ? n - i : CHUNK;
+        const void *x = contiguous_in(a[0] + i * st[0], st[0], size, xbuf, m);
+        const void *g = c->nin == 2 ? contiguous_in(a[1] + i * st[1], st[1], size, gbuf, m) : NULL;
+        char *out = a[o] + i * st[o];
+        int direct = st[o] == (npy_intp)size;
+        f(x, g, direct ? (void *)out : (void *)obuf, m);
+        if (!direct) {
+            for (npy_intp j = 0; j < m; j++) {
+                memcpy(out + j * st[o], (char *)obuf + j * size, size);
+            }
+        }
+    }
+}
+
+/* gelu_range_fn: elements [begin, end) of the loop call in `ctx`. */
+static void
+loop_range(void *ctx, ptrdiff_t begin, ptrdiff_t end)
+{
+    const loop_call *c = ctx;
+    char *a[3];
+    for (int k = 0; k <= c->nin; k++) {
+        a[k] = c->args[k] + begin * c->steps[k];
+    }
+    npy_intp n = end - begin;
+    if (c->loop != LOOP_HALF) {
+        array_range(c, a, n);
+    }
+    else if (c->nin == 1) {
+        PyUFunc_e_e_As_d_d(a, &n, c->steps, (void *)c->set->narrow_unary[c->fn]);
+    }
+    else {
+        PyUFunc_ee_e_As_dd_d(a, &n, c->steps, (void *)c->set->narrow_binary[c->fn]);
+    }
+}
+
+static void
+run_loop(int loop, char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+{
+    const gelu_ufunc_spec *spec = data;
+    loop_call c = {loop, spec->fn, spec->nin, gelu_isa_active(), args, steps};
+    gelu_parallel_for(dimensions[0], GRAIN[loop][spec->fn], loop_range, &c);
+}
+
+static void
+loop_half(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+{
+    run_loop(LOOP_HALF, args, dimensions, steps, data);
+}
+
+static void
+loop_float(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+{
+    run_loop(LOOP_FLOAT, args, dimensions, steps, data);
+}
+
+static void
+loop_double(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+{
+    run_loop(LOOP_DOUBLE, args, dimensions, steps, data);
+}
 
 /* Raise the TypeError for input `arg` of `ufunc`, whose dtype is `dtype`
  * (a descriptor or DType class), keeping NumPy's own error, if one is set,
@@ -271,10 +390,11 @@ make_ufunc(int index)
 {
     const gelu_ufunc_spec *spec = &GELU_UFUNCS[index];
     int unary = spec->nin == 1;
-    /* Loop order e, f, d as in unary_types/binary_types. */
-    loop_data[index][0] = spec->narrow;
-    loop_data[index][1] = spec->narrow;
-    loop_data[index][2] = spec->wide;
+    /* Loop order e, f, d as in unary_types/binary_types; every loop
+     * finds its function and arity in the spec. */
+    for (int k = 0; k < N_LOOPS; k++) {
+        loop_data[index][k] = (void *)spec;
+    }
     /* PyUFunc_None: these are not reductions' binary operators, so
      * ufunc.reduce on an empty array must fail rather than invent a value. */
     PyObject *uf = PyUFunc_FromFuncAndData(
@@ -305,11 +425,94 @@ make_ufunc(int index)
     return uf;
 }
 
+/* ---- configuration (validated and documented in gelu/_config.py) ------- */
+
+static PyObject *
+py_get_num_threads(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong(gelu_get_num_threads());
+}
+
+static PyObject *
+py_set_num_threads(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (n < 1 || n > 512) {
+        PyErr_SetString(PyExc_ValueError, "n must be between 1 and 512");
+        return NULL;
+    }
+    gelu_set_num_threads((int)n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+py_get_isa(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyUnicode_FromString(gelu_isa_active()->isa);
+}
+
+static PyObject *
+py_set_isa(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (name == NULL) {
+        return NULL;
+    }
+    const gelu_kernel_set *set = strcmp(name, "best") == 0 ? gelu_isa_best() : gelu_isa_find(name);
+    if (set == NULL) {
+        PyErr_Format(PyExc_ValueError, "isa %R is not available on this machine", arg);
+        return NULL;
+    }
+    gelu_isa_activate(set);
+    Py_RETURN_NONE;
+}
+
+/* The kernel sets this build has and this CPU can run, best last. */
+static PyObject *
+py_isa_available(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    PyObject *names = PyList_New(0);
+    for (int i = 0; names != NULL && gelu_isa_names[i] != NULL; i++) {
+        if (gelu_isa_find(gelu_isa_names[i]) == NULL) {
+            continue;
+        }
+        PyObject *s = PyUnicode_FromString(gelu_isa_names[i]);
+        if (s == NULL || PyList_Append(names, s) < 0) {
+            Py_XDECREF(s);
+            Py_CLEAR(names);
+            break;
+        }
+        Py_DECREF(s);
+    }
+    return names;
+}
+
+static PyMethodDef gelu_ufuncs_methods[] = {
+    {"_get_num_threads", py_get_num_threads, METH_NOARGS, "Threads a large loop may use."},
+    {"_set_num_threads", py_set_num_threads, METH_O, "Set the threads a large loop may use (int >= 1)."},
+    {"_get_isa", py_get_isa, METH_NOARGS, "Name of the kernel set in use."},
+    {"_set_isa", py_set_isa, METH_O, "Use the kernel set of that name, or 'best'."},
+    {"_isa_available", py_isa_available, METH_NOARGS, "Kernel sets this machine can run."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef gelu_ufuncs_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "gelu._ufuncs",
     .m_doc = "NumPy ufuncs of the GELU family (import them from `gelu`).",
     .m_size = -1,
+    .m_methods = gelu_ufuncs_methods,
 };
 
 PyMODINIT_FUNC
@@ -318,19 +521,22 @@ PyInit__ufuncs(void)
     if (PyArray_ImportNumPyAPI() < 0 || PyUFunc_ImportUFuncAPI() < 0) {
         return NULL;
     }
-    unary_loops[0] = PyUFunc_e_e_As_d_d;
-    unary_loops[1] = PyUFunc_f_f_As_d_d;
-    unary_loops[2] = PyUFunc_d_d;
-    binary_loops[0] = PyUFunc_ee_e_As_dd_d;
-    binary_loops[1] = PyUFunc_ff_f_As_dd_d;
-    binary_loops[2] = PyUFunc_dd_d;
+    PyUFuncGenericFunction loops[N_LOOPS] = {loop_half, loop_float, loop_double};
+    for (int k = 0; k < N_LOOPS; k++) {
+        unary_loops[k] = binary_loops[k] = loops[k];
+    }
+    if (gelu_threads_init() != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "gelu: cannot register the thread pool's fork handlers");
+        return NULL;
+    }
+    gelu_isa_activate(gelu_isa_best());
 
     PyObject *m = PyModule_Create(&gelu_ufuncs_module);
     if (m == NULL) {
         return NULL;
     }
 #ifdef Py_GIL_DISABLED
-    /* No module state and reentrant kernels: safe without the GIL. */
+    /* Reentrant kernels; the settings are atomics: safe without the GIL. */
     PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
 #endif
     if (PyModule_AddStringConstant(m, "__version__", GELU_VERSION) < 0) {

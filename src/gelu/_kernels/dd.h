@@ -68,6 +68,14 @@ static inline dd dd_recip(dd a) {
     return dd_fast_two_sum(q, q * r);
 }
 
+/* isfinite on the bits: compilers may turn isfinite into an ordered compare,
+ * which raises "invalid" for a NaN. */
+static inline int dd_is_finite(double x) {
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return (bits & UINT64_C(0x7ff0000000000000)) != UINT64_C(0x7ff0000000000000);
+}
+
 /* 2^k as a double, for -1022 <= k <= 1023 (exact). */
 static inline double dd_pow2(int k) {
     uint64_t bits = (uint64_t)(k + 1023) << 52;
@@ -92,9 +100,15 @@ typedef struct { dd m; int k; } dd_scaled;
 static inline double dd_scaled_round(dd_scaled v, double g) {
     int k1 = v.k < -900 ? -900 : v.k;
     double f1 = dd_pow2(k1), f2 = dd_pow2(v.k - k1);
-    dd p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), g);
+    /* An infinite g, or a product past DBL_MAX, would make the error-free
+     * product below compute inf - inf; the plain product is then the answer
+     * (inf, or NaN for 0 * inf), and g is replaced by 1 so nothing raises. */
+    double plain = (v.m.hi * f1) * g;
+    int finite = dd_is_finite(plain);
+    dd p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), finite ? g : 1.0);
+    if (!finite) return plain * f2;
     /* isless/isgreater: quiet comparisons, so a NaN g raises no "invalid" */
-    if (!isless(fabs(p.hi) * f2, 0x1p-1022)) return p.hi * f2;   /* normal, inf or NaN */
+    if (!isless(fabs(p.hi) * f2, 0x1p-1022)) return p.hi * f2;   /* normal */
     double grid = 0x1p-1074 / f2;   /* exact: a power of two */
     double b = copysign(0x1p52 * grid, p.hi);
     double s = (p.hi + b) - b;

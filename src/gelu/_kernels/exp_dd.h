@@ -16,6 +16,7 @@
 
 #include "dd.h"
 #include "gelu_coefficients.h"
+#include "gelu_unroll.h"
 
 static inline dd_scaled gelu_exp_dd(dd y) {
     const double shift = 0x1.8p52;  /* adding it rounds to an integer */
@@ -27,9 +28,11 @@ static inline dd_scaled gelu_exp_dd(dd y) {
     r = dd_fast_two_sum(r.hi, r.lo + (y.lo - kmid.lo - kd * GELU_LN2_LO));
 
     double q = gelu_exp_coef[GELU_EXP_DEG][0];
+    GELU_UNROLL
     for (int i = GELU_EXP_DEG - 1; i >= GELU_DD_TERMS; i--)
         q = fma(q, r.hi, gelu_exp_coef[i][0]);
     dd acc = dd_make(q, 0.0);
+    GELU_UNROLL
     for (int i = GELU_DD_TERMS - 1; i >= 0; i--)
         acc = dd_add(dd_mul_d(acc, r.hi), dd_make(gelu_exp_coef[i][0], gelu_exp_coef[i][1]));
     acc = dd_fast_two_sum(acc.hi, fma(acc.hi, r.lo, acc.lo));

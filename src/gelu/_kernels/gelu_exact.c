@@ -1,95 +1,17 @@
 /*
- * gelu_exact.c -- exact GELU, x * Phi(x), and its first two derivatives.
+ * gelu_exact.c -- exact GELU and its derivatives for float64, the scalar C API.
  *
- * Shared method (every function here):
- *   y = |x| clamped to [0, 40] (all results have under/overflowed or become
- *   exact beyond), phi(y) = exp(-y^2/2)/sqrt(2 pi) with y^2 split exactly by
- *   FMA and exp taken of the double-double argument (exp_dd.h), and the Mills
- *   ratio M(y) (mills.h).  Then, with no subtraction of nearly equal numbers:
- *     Phi(x)           = phi(y) M(y)          for x < 0,  1 - phi(y) M(y) for x >= 0
- *     Phi(x) + x phi(x) = phi(y) (M(y) - y)   for x < 0,  1 - phi(y) (M(y) - y) for x >= 0
- *     phi(x) (2 - x^2)  with 2 - x^2 exact as a double-double.
- *   The one remaining cancellation, M(y) - y at the derivative's zero
- *   x* = -0.7517915246935644..., is replaced by a root patch (root_patch.h).
- *   Everything is carried in double-double and rounded once (dd.h).
- *
- * Valid range: all doubles.  Error: < 0.51 ulp in double by construction
- * (pre-rounding relative error < 2^-57 per the generator's bounds); measured
- * maxima are in docs/accuracy.md.  float16/float32 are computed through
- * these and rounded once by the NumPy glue.
+ * The double-double formulas live in dd_exact.h (shared with the array
+ * loops of gelu_array.c); error < 0.51 ulp, see there and docs/accuracy.md.
  */
 #include "gelu_kernels.h"
 
-#include "dd.h"
-#include "exp_dd.h"
-#include "mills.h"
-#include "root_patch.h"
+#include "dd_exact.h"
 
-/* Beyond this |x|, x*Phi(x) rounds to x (Q(10) ~ 7.6e-24) and the derivative to 1. */
-#define RIGHT_SATURATION 10.0
-/* Below -40 every result here has underflowed to a signed zero. */
-#define TAIL_CLAMP 40.0
+double gelu_exact(double x) { return dd_gelu_exact(x); }
 
-/* |x| clamped, keeping NaN (a NaN compares false). */
-static inline double clamp_abs(double x) {
-    double y = fabs(x);
-    return y > TAIL_CLAMP ? TAIL_CLAMP : y;
-}
+double gelu_exact_grad(double x) { return dd_gelu_exact_grad_times(x, 1.0); }
 
-/* Below 2^-200, y^2 and M(y) - M(0) are far below 2^-60 of the results; using
- * 0 there keeps tiny inputs from raising spurious underflow flags. */
-static inline double flush_negligible(double y) { return y < 0x1p-200 ? 0.0 : y; }
+double gelu_exact_backward(double x, double g) { return dd_gelu_exact_grad_times(x, g); }
 
-/* phi(y) = exp(-y^2/2) / sqrt(2 pi). */
-static inline dd_scaled normal_pdf(double y) {
-    dd sq = dd_two_prod(y, y);
-    dd_scaled e = gelu_exp_dd(dd_make(-0.5 * sq.hi, -0.5 * sq.lo));
-    e.m = dd_mul(e.m, dd_make(GELU_INV_SQRT_2PI_HI, GELU_INV_SQRT_2PI_LO));
-    return e;
-}
-
-double gelu_exact(double x) {
-    if (isnan(x)) return x + x;
-    if (x > RIGHT_SATURATION) return x;
-    double y = flush_negligible(clamp_abs(x));
-    dd_scaled q = normal_pdf(y);              /* becomes Q(y) = Phi(-y) */
-    q.m = dd_mul(q.m, gelu_mills(y));
-    if (x < 0) {
-        q.m = dd_mul_d(q.m, -clamp_abs(x));   /* x Phi(x), x clamped so -inf gives -0 */
-        return dd_scaled_round(q, 1.0);
-    }
-    dd phi_x = dd_add(dd_make(1.0, 0.0), dd_neg(dd_scaled_value(q)));
-    dd_scaled r = {dd_mul_d(phi_x, x), 0};
-    /* x * Phi(x) keeps the sign of a zero x: 0 * 0.5 = +0, -0 * 0.5 = -0 */
-    return x == 0 ? x : dd_scaled_round(r, 1.0);
-}
-
-/* g * (Phi(x) + x phi(x)), rounded once. */
-static double exact_grad_times(double x, double g) {
-    if (isnan(x)) return x + g;
-    if (gelu_in_patch(x, gelu_patch_grad_x0)) {
-        dd_scaled r = {gelu_patch_eval(gelu_patch_grad_coef, gelu_patch_offset(x, gelu_patch_grad_x0)), 0};
-        return dd_scaled_round(r, g);
-    }
-    if (x > RIGHT_SATURATION) return g;
-    double y = flush_negligible(clamp_abs(x));
-    dd_scaled p = normal_pdf(y);
-    p.m = dd_mul(p.m, dd_add_d(gelu_mills(y), -y));   /* phi(y) (M(y) - y) */
-    if (x < 0) return dd_scaled_round(p, g);
-    dd_scaled r = {dd_add(dd_make(1.0, 0.0), dd_neg(dd_scaled_value(p))), 0};
-    return dd_scaled_round(r, g);
-}
-
-double gelu_exact_grad(double x) { return exact_grad_times(x, 1.0); }
-
-double gelu_exact_backward(double x, double g) { return exact_grad_times(x, g); }
-
-double gelu_exact_grad2(double x) {
-    if (isnan(x)) return x + x;
-    double y = flush_negligible(clamp_abs(x));
-    dd_scaled p = normal_pdf(y);
-    /* 2 - y^2 as an exact double-double (Sterbenz makes 2 - hi exact near sqrt 2) */
-    dd sq = dd_two_prod(y, y);
-    p.m = dd_mul(p.m, dd_add(dd_make(2.0, 0.0), dd_neg(sq)));
-    return dd_scaled_round(p, 1.0);
-}
+double gelu_exact_grad2(double x) { return dd_gelu_exact_grad2(x); }

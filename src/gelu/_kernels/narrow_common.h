@@ -5,8 +5,9 @@
  * The narrow kernels serve float32 and float16 results: computed in double
  * with that error and rounded once to the narrow type, the result is within
  * 0.5 + 2^-21 ulp of float32.  They avoid double-double entirely, so they
- * cost a fraction of the float64 kernels and are written branch-light (the
- * branches left are for NaN and for clamping) so that they can vectorize.
+ * cost a fraction of the float64 kernels and are written without branches
+ * (clamps and selects only) so that they vectorize: narrow_exact.h and
+ * narrow_tanh.h hold the per-element formulas, gelu_array.c the loops.
  */
 #ifndef GELU_NARROW_COMMON_H
 #define GELU_NARROW_COMMON_H
@@ -16,19 +17,30 @@
 #include <string.h>
 
 #include "gelu_coefficients.h"
+#include "gelu_unroll.h"
+
 
 /* exp(yh + yl) for -200 <= yh <= 0: Cody-Waite reduction, Taylor degree 12.
  * The low part of the argument (from an FMA split of a square) enters as
- * exp(yh) (1 + yl), so that x^2 is never rounded in the tail. */
+ * exp(yh) (1 + yl), so that x^2 is never rounded in the tail.
+ * 2^k is read off the bits of `big` = 1.5 * 2^52 + k rather than converted
+ * from kd: integer adds and shifts only, which vectorize on every ISA
+ * (x86 has no double -> int64 vector conversion before AVX-512). */
 static inline double narrow_exp(double yh, double yl) {
     const double shift = 0x1.8p52;
-    double kd = (yh * GELU_LOG2E + shift) - shift;
+    double big = yh * GELU_LOG2E + shift;
+    double kd = big - shift;
     double r = (yh - kd * GELU_LN2_HI) - kd * GELU_LN2_MID;
     double p = gelu_narrow_exp_coef[GELU_NARROW_EXP_DEG];
+    GELU_UNROLL
     for (int i = GELU_NARROW_EXP_DEG - 1; i >= 0; i--)
         p = fma(p, r, gelu_narrow_exp_coef[i]);
     p = fma(p, yl, p);
-    uint64_t bits = (uint64_t)((int64_t)kd + 1023) << 52;
+    /* The low 12 bits of bits(big) + 1023 are k + 1023 (2^51 and the
+     * exponent field are multiples of 2^12): shifted up, that is 2^k. */
+    uint64_t bits;
+    memcpy(&bits, &big, sizeof bits);
+    bits = (bits + 1023) << 52;
     double scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
@@ -41,19 +53,30 @@ static inline double narrow_normal_pdf(double y) {
     return narrow_exp(-0.5 * sq, -0.5 * sq_lo) * GELU_INV_SQRT_2PI_HI;
 }
 
-/* M(y) for 0 <= y <= 16 (9 pieces, see tools/gen_coefficients.py). */
-static inline double narrow_mills(double y) {
-    static const double breaks[GELU_NARROW_MILLS_PIECES - 1] = {0.5, 1, 2, 3, 4, 6, 8, 12};
-    int i = 0;
+/* M(y) for 0 <= y <= 16 (9 pieces, see tools/gen_coefficients.py), in two
+ * steps so that array code can do the lookup its own way (gelu_array.c):
+ * the piece is a count of breakpoints (branch-free, not a search), and an
+ * int64 index because that is what vector gathers take. */
+static const double narrow_mills_breaks[GELU_NARROW_MILLS_PIECES - 1] = {0.5, 1, 2, 3, 4, 6, 8, 12};
+
+static inline int64_t narrow_mills_piece(double y) {
+    int64_t i = 0;
+    GELU_UNROLL
     for (int j = 0; j < GELU_NARROW_MILLS_PIECES - 1; j++)
-        i += y >= breaks[j];
+        i += y >= narrow_mills_breaks[j];
+    return i;
+}
+
+static inline double narrow_mills_at(int64_t i, double y) {
     double t = (y - gelu_mills_center[i]) * gelu_mills_inv_h[i];
-    const double *c = gelu_narrow_mills_coef[i];
-    double p = c[GELU_NARROW_MILLS_DEG];
+    double p = gelu_narrow_mills_coef[i][GELU_NARROW_MILLS_DEG];
+    GELU_UNROLL
     for (int j = GELU_NARROW_MILLS_DEG - 1; j >= 0; j--)
-        p = fma(p, t, c[j]);
+        p = fma(p, t, gelu_narrow_mills_coef[i][j]);
     return p;
 }
+
+static inline double narrow_mills(double y) { return narrow_mills_at(narrow_mills_piece(y), y); }
 
 /* f(x) = d E(d) with d = x - x0, x0 a double-double: no cancellation at the zero. */
 static inline int narrow_in_patch(double x, const double x0[2]) {
@@ -63,6 +86,7 @@ static inline int narrow_in_patch(double x, const double x0[2]) {
 static inline double narrow_patch_eval(double x, const double x0[2], const double *c) {
     double d = (x - x0[0]) - x0[1];   /* x - x0[0] is exact (Sterbenz) */
     double p = c[GELU_NARROW_PATCH_DEG];
+    GELU_UNROLL
     for (int j = GELU_NARROW_PATCH_DEG - 1; j >= 0; j--)
         p = fma(p, d, c[j]);
     return d * p;

@@ -26,7 +26,7 @@ from gelu.cli._output import Output
 __all__ = ["main", "SUBCOMMANDS", "CLIError", "UsageError"]
 
 # The order here is the order in `gelu --help`.
-SUBCOMMANDS = ("demo", "plot", "accuracy", "verify", "which")
+SUBCOMMANDS = ("demo", "plot", "accuracy", "verify", "bench", "which")
 
 _DESCRIPTION = """\
 GELU, the Gaussian Error Linear Unit x*Phi(x), and its tanh approximation:

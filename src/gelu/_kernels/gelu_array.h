@@ -1,0 +1,64 @@
+/*
+ * gelu_array.h -- array entry points of the kernel library, one set per ISA.
+ *
+ * gelu_array.c is compiled several times (meson.build): once for baseline
+ * x86-64 / the host's default, and on x86-64 once with AVX2+FMA and once
+ * with AVX-512.  Each build exports one gelu_kernel_set; the caller picks
+ * one at run time (src/gelu/_dispatch.c).  Every set computes the same
+ * floating-point operations in the same order (-ffp-contract=off, fma()
+ * written out, and fma() in baseline is the correctly rounded libm call),
+ * so all of them give the same bits; only the speed differs.
+ *
+ * Array functions take contiguous arrays: out[i] = f(x[i]) or
+ * f(x[i], g[i]) for 0 <= i < n, g ignored (may be NULL) for the unary
+ * functions.  out may be x or g itself (in place), but must not overlap
+ * them otherwise.  float32 arrays use the *_narrow formulas and round once;
+ * float64 arrays use the double-double ones.  No allocation, no global
+ * state, thread-safe; NaN in gives NaN out with no spurious flag.
+ */
+#ifndef GELU_ARRAY_H
+#define GELU_ARRAY_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The eight functions, in the order of the public API (and of gelu._ufuncs). */
+enum {
+    GELU_FN_EXACT,
+    GELU_FN_EXACT_GRAD,
+    GELU_FN_EXACT_GRAD2,
+    GELU_FN_EXACT_BACKWARD,
+    GELU_FN_TANH,
+    GELU_FN_TANH_GRAD,
+    GELU_FN_TANH_GRAD2,
+    GELU_FN_TANH_BACKWARD,
+    GELU_N_FUNCS
+};
+
+typedef void (*gelu_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
+typedef double (*gelu_unary_fn)(double x);
+typedef double (*gelu_binary_fn)(double x, double g);
+
+typedef struct {
+    const char *isa;                       /* "baseline", "avx2" or "avx512" */
+    gelu_array_fn f32[GELU_N_FUNCS];       /* float32 in and out */
+    gelu_array_fn f64[GELU_N_FUNCS];       /* float64 in and out */
+    /* The narrow scalar kernels, compiled for this ISA: for callers that
+     * convert element by element (float16).  NULL where the arity differs. */
+    gelu_unary_fn narrow_unary[GELU_N_FUNCS];
+    gelu_binary_fn narrow_binary[GELU_N_FUNCS];
+} gelu_kernel_set;
+
+extern const gelu_kernel_set gelu_kernels_baseline;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const gelu_kernel_set gelu_kernels_avx2;
+extern const gelu_kernel_set gelu_kernels_avx512;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GELU_ARRAY_H */

@@ -1,0 +1,374 @@
+/*
+ * gelu_array_f64.c -- float64 array loops over the double-double kernels;
+ * compiled once per ISA, like gelu_array.c (see there for the pass scheme).
+ *
+ * The double-double kernels (dd_exact.h, dd_tanh.h) branch in three ways
+ * that keep a compiler from vectorizing them: on the sign and size of x,
+ * on a piecewise table (the Mills ratio's coefficients), and at the end,
+ * where a result that is subnormal takes a slower rounding path
+ * (dd_scaled_round).  Here every element runs the same straight line:
+ *   - both signs' formulas are computed and the right double-double chosen
+ *     before the one rounding, as the scalar code rounds the one it chose;
+ *   - each element's Mills coefficients are first copied into columns
+ *     (a pass of permutes, gathers or plain loads, by ISA), so that the
+ *     polynomial reads them with unit stride;
+ *   - the rounding takes the normal-result path, and flags the element if
+ *     its result is subnormal; flagged elements and NaN inputs are then
+ *     recomputed by the scalar kernel.
+ * So every element goes through exactly the scalar kernel's operations.
+ * Clamps (|x| to the tail limit, tiny y to 0) are applied in passes of their
+ * own: a clamp followed by arithmetic in one loop lets the compiler compute
+ * the arithmetic on the unclamped value too, which can raise flags the
+ * scalar kernel never raises.
+ */
+#include "gelu_array.h"
+#include "gelu_array_isa.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dd_exact.h"
+#include "dd_tanh.h"
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+/* 64 elements: the 33 coefficient columns take 17 KiB, which with the
+ * other buffers stays inside a 32 KiB L1. */
+#define B64 64
+
+/* ---- the Mills ratio from coefficient columns ----------------------------- */
+
+/* Column of cols[] holding, for each element, its piece's ...  */
+enum {
+    COL_HI = 0,                                /* c[j][0], j = 0 .. DEG */
+    COL_LO = COL_HI + GELU_MILLS_DEG + 1,      /* c[j][1], j < DD_TERMS (the others are never read) */
+    COL_CENTER = COL_LO + GELU_DD_TERMS,
+    COL_INV_H,
+    N_COLS
+};
+
+static double mills_entry(int64_t piece, int col) {
+    if (col < COL_LO) return gelu_mills_coef[piece][col - COL_HI][0];
+    if (col < COL_CENTER) return gelu_mills_coef[piece][col - COL_LO][1];
+    return col == COL_CENTER ? gelu_mills_center[piece] : gelu_mills_inv_h[piece];
+}
+
+/* gelu_poly_dd (mills.h), step for step, with c[j][h] read from the columns. */
+static inline dd poly_dd_cols(const double *cols, ptrdiff_t i, dd t) {
+    double q = cols[(COL_HI + GELU_MILLS_DEG) * B64 + i];
+    GELU_UNROLL
+    for (int j = GELU_MILLS_DEG - 1; j >= GELU_DD_TERMS; j--)
+        q = fma(q, t.hi, cols[(COL_HI + j) * B64 + i]);
+    dd acc = dd_make(q, 0.0);
+    GELU_UNROLL
+    for (int j = GELU_DD_TERMS - 1; j >= 0; j--)
+        acc = dd_add(dd_mul(acc, t), dd_make(cols[(COL_HI + j) * B64 + i], cols[(COL_LO + j) * B64 + i]));
+    return acc;
+}
+
+/* gelu_mills(y) (mills.h) for element i. */
+static inline dd mills_cols(const double *cols, ptrdiff_t i, double y) {
+    double t = gelu_mills_t(y, cols[COL_CENTER * B64 + i], cols[COL_INV_H * B64 + i]);
+    return poly_dd_cols(cols, i, dd_make(t, 0.0));
+}
+
+#if defined(__AVX512F__)
+
+_Static_assert(GELU_MILLS_PIECES <= 16, "two-register permute holds 16 pieces");
+typedef struct { __m512d lo[N_COLS], hi[N_COLS]; } mills_select;
+
+static void select_prepare(mills_select *s) {
+    double c[16];
+    for (int col = 0; col < N_COLS; col++) {
+        for (int i = 0; i < 16; i++)
+            c[i] = mills_entry(i < GELU_MILLS_PIECES ? i : 0, col);
+        s->lo[col] = _mm512_loadu_pd(c);
+        s->hi[col] = _mm512_loadu_pd(c + 8);
+    }
+}
+
+static void select_columns(const mills_select *s, const int64_t *piece, double *cols, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i += 8) {
+        __mmask8 live = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+        __m512i p = _mm512_maskz_loadu_epi64(live, piece + i);
+        for (int col = 0; col < N_COLS; col++)
+            _mm512_mask_storeu_pd(cols + col * B64 + i, live, _mm512_permutex2var_pd(s->lo[col], p, s->hi[col]));
+    }
+}
+
+#elif defined(__AVX2__) && defined(__FMA__)
+
+typedef struct { char unused; } mills_select;
+
+static void select_prepare(mills_select *s) { (void)s; }
+
+static void select_columns(const mills_select *s, const int64_t *piece, double *cols, ptrdiff_t n) {
+    (void)s;
+    enum { ROW = (GELU_MILLS_DEG + 1) * 2 };  /* doubles per piece of gelu_mills_coef */
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256i p = _mm256_loadu_si256((const __m256i *)(piece + i));
+        __m256i row = _mm256_mul_epu32(p, _mm256_set1_epi64x(ROW));
+        for (int j = 0; j <= GELU_MILLS_DEG; j++)
+            _mm256_storeu_pd(cols + (COL_HI + j) * B64 + i, _mm256_i64gather_pd(&gelu_mills_coef[0][j][0], row, 8));
+        for (int j = 0; j < GELU_DD_TERMS; j++)
+            _mm256_storeu_pd(cols + (COL_LO + j) * B64 + i, _mm256_i64gather_pd(&gelu_mills_coef[0][j][1], row, 8));
+        _mm256_storeu_pd(cols + COL_CENTER * B64 + i, _mm256_i64gather_pd(gelu_mills_center, p, 8));
+        _mm256_storeu_pd(cols + COL_INV_H * B64 + i, _mm256_i64gather_pd(gelu_mills_inv_h, p, 8));
+    }
+    for (; i < n; i++)
+        for (int col = 0; col < N_COLS; col++)
+            cols[col * B64 + i] = mills_entry(piece[i], col);
+}
+
+#else
+
+typedef struct { char unused; } mills_select;
+
+static void select_prepare(mills_select *s) { (void)s; }
+
+static void select_columns(const mills_select *s, const int64_t *piece, double *cols, ptrdiff_t n) {
+    (void)s;
+    for (int col = 0; col < N_COLS; col++)
+        for (ptrdiff_t i = 0; i < n; i++)
+            cols[col * B64 + i] = mills_entry(piece[i], col);
+}
+
+#endif
+
+/* ---- rounding --------------------------------------------------------------- */
+
+/* dd_scaled_round (dd.h) when the result is a normal number (or inf/NaN):
+ * the same operations; *subnormal tells the caller to use the real one.
+ * Its test, isless(|p.hi| f2, 2^-1022), is made on the bits: with
+ * -fno-trapping-math the compiler may turn a quiet isless into a signaling
+ * compare, which raises "invalid" for a NaN g. */
+static inline double round_normal(dd_scaled v, double g, int *subnormal) {
+    int k1 = v.k < -900 ? -900 : v.k;
+    double f1 = dd_pow2(k1), f2 = dd_pow2(v.k - k1);
+    /* as in dd_scaled_round: an infinite g or an overflowing product takes the plain product */
+    double plain = (v.m.hi * f1) * g;
+    int finite = dd_is_finite(plain);
+    dd p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), finite ? g : 1.0);
+    double a = fabs(p.hi) * f2;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    *subnormal = finite & (bits < UINT64_C(0x0010000000000000));   /* 2^-1022; NaN bits are above */
+    return finite ? p.hi * f2 : plain * f2;
+}
+
+static inline dd dd_select(int c, dd a, dd b) { return dd_make(c ? a.hi : b.hi, c ? a.lo : b.lo); }
+
+/* ---- blocks ------------------------------------------------------------------- */
+
+typedef struct {
+    double xd[B64];      /* x as given */
+    double xs[B64];      /* x, NaN replaced by 0 */
+    double gd[B64];      /* g (1 for the unary gradients) */
+    double yc[B64];      /* |x| clamped to the family's tail limit */
+    double y[B64];       /* yc, below 2^-200 replaced by 0 */
+    double xc[B64];      /* x clamped to +-the tail limit: x itself wherever used */
+    int64_t piece[B64];  /* Mills piece of y */
+    int redo[B64];       /* recompute with the scalar kernel */
+    double cols[N_COLS * B64];
+    mills_select sel;
+} f64_buffers;
+
+/* Pass 1: copy in, sanitise NaN, clamp and flush, each in its own loop. */
+static void prepare(f64_buffers *b, const double *x, const double *g, ptrdiff_t n, int exact) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double v = x[i];
+        b->xd[i] = v;
+        b->xs[i] = isnan(v) ? 0.0 : v;
+    }
+    if (g != NULL) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->gd[i] = g[i];
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->gd[i] = 1.0;
+    }
+    if (exact) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->yc[i] = dd_exact_clamp_abs(b->xs[i]);
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->y[i] = dd_exact_flush_negligible(b->yc[i]);
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->yc[i] = dd_tanh_clamp_abs(b->xs[i]);
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->y[i] = dd_tanh_flush_negligible(b->yc[i]);
+    }
+    for (ptrdiff_t i = 0; i < n; i++)
+        b->xc[i] = copysign(b->yc[i], b->xs[i]);
+}
+
+static void mills_columns(f64_buffers *b, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++)
+        b->piece[i] = gelu_mills_piece(b->y[i]);
+    select_columns(&b->sel, b->piece, b->cols, n);
+}
+
+/* dd_gelu_exact (dd_exact.h) */
+static void exact_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    mills_columns(b, n);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double x = b->xs[i], y = b->y[i];
+        dd_scaled q = dd_exact_normal_pdf(y);
+        q.m = dd_mul(q.m, mills_cols(b->cols, i, y));
+        dd left = dd_mul_d(q.m, -b->yc[i]);
+        dd phi_x = dd_add(dd_make(1.0, 0.0), dd_neg(dd_scaled_value(q)));
+        dd right = dd_mul_d(phi_x, b->xc[i]);
+        dd_scaled v = {dd_select(x < 0, left, right), x < 0 ? q.k : 0};
+        int sub;
+        double r = round_normal(v, 1.0, &sub);
+        r = x == 0 ? x : r;
+        r = x > DD_EXACT_RIGHT_SATURATION ? x : r;
+        out[i] = r;
+        b->redo[i] = sub & (x != 0) & !(x > DD_EXACT_RIGHT_SATURATION);
+    }
+}
+
+/* dd_gelu_exact_grad_times */
+static void exact_grad_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    mills_columns(b, n);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double x = b->xs[i], y = b->y[i], g = b->gd[i];
+        dd patch = gelu_patch_eval(gelu_patch_grad_coef, gelu_patch_offset(b->xc[i], gelu_patch_grad_x0));
+        int in_patch = gelu_in_patch(x, gelu_patch_grad_x0);
+        dd_scaled p = dd_exact_normal_pdf(y);
+        p.m = dd_mul(p.m, dd_add_d(mills_cols(b->cols, i, y), -y));
+        dd right = dd_add(dd_make(1.0, 0.0), dd_neg(dd_scaled_value(p)));
+        int left = !in_patch & (x < 0);
+        dd_scaled v = {dd_select(in_patch, patch, dd_select(left, p.m, right)), left ? p.k : 0};
+        int sub;
+        double r = round_normal(v, g, &sub);
+        out[i] = x > DD_EXACT_RIGHT_SATURATION ? g : r;
+        b->redo[i] = sub & !(x > DD_EXACT_RIGHT_SATURATION);
+    }
+}
+
+/* dd_gelu_exact_grad2 */
+static void exact_grad2_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double y = b->y[i];
+        dd_scaled p = dd_exact_normal_pdf(y);
+        dd sq = dd_two_prod(y, y);
+        p.m = dd_mul(p.m, dd_add(dd_make(2.0, 0.0), dd_neg(sq)));
+        int sub;
+        out[i] = round_normal(p, 1.0, &sub);
+        b->redo[i] = sub;
+    }
+}
+
+/* dd_gelu_tanh (dd_tanh.h) */
+static void tanh_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double x = b->xs[i];
+        dd_tanh_parts p = dd_tanh_parts_from(b->y[i]);
+        dd left = dd_mul_d(dd_mul(p.e.m, p.s_big), b->xc[i]);
+        dd right = dd_mul_d(p.s_big, b->xc[i]);
+        dd_scaled v = {dd_select(x < 0, left, right), x < 0 ? p.e.k : 0};
+        int sub;
+        double r = round_normal(v, 1.0, &sub);
+        r = x == 0 ? x : r;
+        r = x > DD_TANH_RIGHT_SATURATION ? x : r;
+        out[i] = r;
+        b->redo[i] = sub & (x != 0) & !(x > DD_TANH_RIGHT_SATURATION);
+    }
+}
+
+/* dd_gelu_tanh_grad_times */
+static void tanh_grad_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double x = b->xs[i], g = b->gd[i];
+        dd patch = gelu_patch_eval(gelu_patch_tanh_grad_coef, gelu_patch_offset(b->xc[i], gelu_patch_tanh_grad_x0));
+        int in_patch = gelu_in_patch(x, gelu_patch_tanh_grad_x0);
+        dd_tanh_parts p = dd_tanh_parts_from(b->y[i]);
+        dd two_y_du_sbig = dd_mul(dd_mul_d(p.du, 2.0 * p.y), p.s_big);
+        dd bracket = dd_add(dd_make(1.0, 0.0), dd_neg(two_y_du_sbig));
+        dd left_m = dd_mul(dd_mul(p.e.m, p.s_big), bracket);
+        dd s_small = dd_mul(p.e_value, p.s_big);
+        dd right = dd_add(p.s_big, dd_mul(two_y_du_sbig, s_small));
+        int left = !in_patch & (x < 0);
+        dd_scaled v = {dd_select(in_patch, patch, dd_select(left, left_m, right)), left ? p.e.k : 0};
+        int sub;
+        double r = round_normal(v, g, &sub);
+        out[i] = x > DD_TANH_RIGHT_SATURATION ? g : r;
+        b->redo[i] = sub & !(x > DD_TANH_RIGHT_SATURATION);
+    }
+}
+
+/* dd_gelu_tanh_grad2 */
+static void tanh_grad2_block(f64_buffers *b, double *out, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double yc = b->yc[i];
+        dd patch = gelu_patch_eval(gelu_patch_tanh_grad2_coef, gelu_patch_offset(yc, gelu_patch_tanh_grad2_x0));
+        int in_patch = gelu_in_patch(fabs(b->xs[i]), gelu_patch_tanh_grad2_x0);
+        dd_tanh_parts p = dd_tanh_parts_from(b->y[i]);
+        dd four_du = dd_make(4.0 * p.du.hi, 4.0 * p.du.lo);
+        dd quad = dd_mul(dd_make(GELU_TANH_12AC_HI, GELU_TANH_12AC_LO), p.y2);
+        dd one_minus_e = dd_add(dd_make(1.0, 0.0), dd_neg(p.e_value));
+        dd cubic = dd_mul_d(dd_mul(dd_mul(dd_mul(p.du, p.du), one_minus_e), p.s_big), 4.0 * p.y);
+        dd bracket = dd_add(dd_add(four_du, quad), dd_neg(cubic));
+        dd m = dd_mul(dd_mul(dd_mul(p.e.m, p.s_big), p.s_big), bracket);
+        dd_scaled v = {dd_select(in_patch, patch, m), in_patch ? 0 : p.e.k};
+        int sub;
+        out[i] = round_normal(v, 1.0, &sub);
+        b->redo[i] = sub;
+    }
+}
+
+/* ---- entry points ------------------------------------------------------------- */
+
+typedef void (*f64_block_fn)(f64_buffers *b, double *out, ptrdiff_t n);
+
+/* The scalar kernels return x + g for NaN x (x + 1 for the gradients): on
+ * IEEE hardware x's NaN quieted, unless the add was compiled with g as the
+ * first operand and g is a NaN too, then g's.  The build these loops
+ * replaced had g first in gelu_backward only; this keeps its bits. */
+static double nan_result(double x, double g, int g_first) {
+    /* Both sums on values that are NaN or 0, so that computing them before
+     * the choice (-fno-trapping-math allows it) cannot overflow. */
+    double xn = isnan(x) ? x : 0.0, gn = isnan(g) ? g : 0.0;
+    return g_first && isnan(g) ? gn + gn : xn + xn;
+}
+
+static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scalar)(double, double),
+                       const double *x, const double *g, double *out, ptrdiff_t n) {
+    f64_buffers b;
+    if (exact)
+        select_prepare(&b.sel);
+    for (ptrdiff_t s = 0; s < n; s += B64) {
+        ptrdiff_t k = n - s < B64 ? n - s : B64;
+        prepare(&b, x + s, g == NULL ? NULL : g + s, k, exact);
+        block(&b, out + s, k);
+        /* Subnormal results: the scalar kernel, as is (gelu_scalar_isa.c:
+         * compiled without -fno-trapping-math).  NaN x: its result,
+         * x + g, written so that the NaN that comes out does not depend on
+         * the operand order the compiler picks (see nan_result). */
+        for (ptrdiff_t i = 0; i < k; i++) {
+            if (isnan(b.xd[i]))
+                out[s + i] = nan_result(b.xd[i], b.gd[i], g_first);
+            else if (b.redo[i])
+                out[s + i] = scalar(b.xd[i], b.gd[i]);
+        }
+    }
+}
+
+#define F64_ENTRY(name, block, exact, g_first, scalar, binary)                   \
+    GELU_F64_DECLARE(name) {                                                     \
+        f64_blocks(block, exact, g_first, scalar, x, binary ? g : NULL, out, n); \
+    }
+
+F64_ENTRY(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0)
+F64_ENTRY(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0)
+F64_ENTRY(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0)
+F64_ENTRY(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1)
+F64_ENTRY(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0)
+F64_ENTRY(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0)
+F64_ENTRY(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0)
+F64_ENTRY(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1)

@@ -1,0 +1,222 @@
+/*
+ * _threads.c -- the pool behind gelu_parallel_for (contract in _threads.h).
+ *
+ * Deliberately small: a mutex, two condition variables, a generation
+ * counter and a countdown.  A job is split into `parts` contiguous ranges;
+ * range 0 runs on the calling thread, range i on worker i.  Every started
+ * worker wakes for every job and counts itself done (those without a range
+ * do nothing), so the caller only has to wait for the count to reach zero.
+ *
+ * Waking a thread blocked on a condition variable takes tens of
+ * microseconds on a VM, so both sides spin briefly before they block: a
+ * worker for SPIN_NS after its last job (back-to-back calls, as in a loop
+ * over layers, find it awake), the caller for SPIN_NS while waiting for
+ * the workers.  Callers pass a grain that keeps small loops serial (the
+ * grains in _ufuncs.c come from measurements).
+ */
+#include "_threads.h"
+
+#include <fenv.h>
+
+#if defined(_WIN32)
+
+/* No pthreads: every loop runs on the calling thread. */
+static int num_threads = 1;
+int gelu_get_num_threads(void) { return num_threads; }
+void gelu_set_num_threads(int n) { num_threads = n < 1 ? 1 : n; }
+int gelu_threads_init(void) { return 0; }
+void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
+    (void)grain;
+    if (n > 0) fn(ctx, 0, n);
+}
+
+#else
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MAX_THREADS 512
+#define SPIN_NS 100000
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Spin until (*v == value) == until_equal, for at most SPIN_NS; returns
+ * whether that happened. */
+static int spin_until(atomic_ulong *v, unsigned long value, int until_equal) {
+    int64_t start = now_ns();
+    for (int i = 0; (atomic_load(v) == value) != until_equal; i++) {
+        cpu_relax();
+        if ((i & 63) == 63 && now_ns() - start > SPIN_NS)
+            return 0;
+    }
+    return 1;
+}
+
+static atomic_int num_threads = 1;
+
+/* Held by the one caller whose job owns the pool (trylock: never waited on
+ * by a loop, only by fork's prepare handler). */
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+/* Guards everything below. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static int n_workers;                      /* started so far (guarded by lock) */
+static atomic_ulong generation;            /* bumped once per job, under lock */
+static unsigned long start_generation[MAX_THREADS];
+static atomic_ulong unfinished;            /* workers yet to finish the current job */
+static atomic_int raised;                  /* exception flags the workers raised */
+/* Written by the caller before it bumps `generation`, read by the workers
+ * after they see the new value. */
+static struct {
+    gelu_range_fn fn;
+    void *ctx;
+    ptrdiff_t n;
+    int parts;
+    fenv_t env;                            /* the caller's, for the workers */
+} job;
+
+int gelu_get_num_threads(void) { return atomic_load(&num_threads); }
+
+void gelu_set_num_threads(int n) {
+    atomic_store(&num_threads, n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n));
+}
+
+/* Start of range i of `parts` over [0, n): sizes differ by at most one. */
+static ptrdiff_t range_start(ptrdiff_t n, int parts, int i) {
+    ptrdiff_t q = n / parts, r = n % parts;
+    return q * i + (i < r ? i : r);
+}
+
+static void *worker(void *arg) {
+    int id = (int)(intptr_t)arg;
+    pthread_mutex_lock(&lock);
+    unsigned long seen = start_generation[id];
+    pthread_mutex_unlock(&lock);
+    for (;;) {
+        if (!spin_until(&generation, seen, 0)) {
+            pthread_mutex_lock(&lock);
+            while (atomic_load(&generation) == seen)
+                pthread_cond_wait(&wake, &lock);
+            pthread_mutex_unlock(&lock);
+        }
+        seen = atomic_load(&generation);
+        if (id < job.parts) {
+            fesetenv(&job.env);
+            feclearexcept(FE_ALL_EXCEPT);
+            job.fn(job.ctx, range_start(job.n, job.parts, id), range_start(job.n, job.parts, id + 1));
+            atomic_fetch_or(&raised, fetestexcept(FE_ALL_EXCEPT));
+        }
+        if (atomic_fetch_sub(&unfinished, 1) == 1) {
+            pthread_mutex_lock(&lock);   /* the caller may be about to wait */
+            pthread_cond_signal(&done);
+            pthread_mutex_unlock(&lock);
+        }
+    }
+    return NULL;
+}
+
+/* With `lock` held: make sure workers 1 .. want - 1 exist; returns how
+ * many threads (caller included) are available. */
+static int ensure_workers(int want) {
+    while (n_workers + 1 < want) {
+        int id = n_workers + 1;
+        start_generation[id] = generation;  /* the job about to start is new to it */
+        pthread_attr_t attr;
+        pthread_t t;
+        if (pthread_attr_init(&attr) != 0)
+            break;
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int err = pthread_create(&t, &attr, worker, (void *)(intptr_t)id);
+        pthread_attr_destroy(&attr);
+        if (err != 0)
+            break;                          /* run with what there is */
+        n_workers++;
+    }
+    return n_workers + 1 < want ? n_workers + 1 : want;
+}
+
+void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
+    if (n <= 0)
+        return;
+    ptrdiff_t parts = atomic_load(&num_threads);
+    if (grain < 1)
+        grain = 1;
+    if (n / grain < parts)
+        parts = n / grain;
+    if (parts <= 1 || pthread_mutex_trylock(&busy) != 0) {
+        fn(ctx, 0, n);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    parts = ensure_workers((int)parts);
+    job.fn = fn;
+    job.ctx = ctx;
+    job.n = n;
+    job.parts = (int)parts;
+    fegetenv(&job.env);
+    atomic_store(&raised, 0);
+    atomic_store(&unfinished, (unsigned long)n_workers);
+    atomic_fetch_add(&generation, 1);
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+
+    fn(ctx, 0, range_start(n, (int)parts, 1));
+
+    if (!spin_until(&unfinished, 0, 1)) {
+        pthread_mutex_lock(&lock);
+        while (atomic_load(&unfinished) != 0)
+            pthread_cond_wait(&done, &lock);
+        pthread_mutex_unlock(&lock);
+    }
+    int flags = atomic_load(&raised);
+    pthread_mutex_unlock(&busy);
+    if (flags)
+        feraiseexcept(flags);
+}
+
+/* fork(): hold the pool idle across it; the child has no workers (threads
+ * do not survive fork), so it forgets them and starts its own if needed. */
+static void before_fork(void) {
+    pthread_mutex_lock(&busy);
+    pthread_mutex_lock(&lock);
+}
+
+static void after_fork_parent(void) {
+    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&busy);
+}
+
+static void after_fork_child(void) {
+    n_workers = 0;
+    atomic_store(&unfinished, 0);
+    atomic_store(&generation, 0);
+    pthread_cond_init(&wake, NULL);
+    pthread_cond_init(&done, NULL);
+    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&busy);
+}
+
+int gelu_threads_init(void) {
+    static int registered;
+    if (registered)
+        return 0;
+    registered = 1;
+    return pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+
+#endif

@@ -1,0 +1,123 @@
+"""gelu bench: throughput of the ufuncs against PyTorch, the seed's NumPy code and a memory copy."""
+from __future__ import annotations
+
+from gelu.cli import _optional, _paths
+from gelu.cli._errors import UsageError
+from gelu.cli._output import Output
+
+SUMMARY = "throughput (Melem/s) and ratios vs PyTorch, JAX, the seed's NumPy code and a copy"
+DESCRIPTION = """\
+Time every function at several sizes, dtypes and thread counts against the
+other contenders, all measured in this one run with out= preallocated, and
+print Melem/s and ratios.  The copy row (np.copyto) is the memory roofline.
+With --plot, draw throughput against size, one line per contender, the copy
+line as the roofline.  This is python -m gelu.bench with a plot added."""
+EXAMPLES = """\
+examples:
+  gelu bench
+  gelu bench --sizes 1e3,1e6 --dtypes float32 --functions gelu,gelu_tanh --threads 1
+  gelu bench --plot speed.png --json speed.json"""
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7", help="comma-separated sizes (default 1e3..1e7)")
+    parser.add_argument("--dtypes", default="float32,float64", help="float16, float32 and/or float64")
+    parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
+    parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
+    parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="contenders to time")
+    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per measured point")
+    parser.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png/.svg")
+
+
+def _choose(text: str, allowed, what: str) -> list[str]:
+    chosen = _split(text)
+    bad = [c for c in chosen if c not in allowed]
+    if bad or not chosen:
+        raise UsageError(f"unknown {what} {', '.join(map(repr, bad)) or '(none)'}; choose from {', '.join(allowed)}")
+    return chosen
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(float(t)) for t in _split(text)]
+    except ValueError:
+        raise UsageError(f"--sizes takes numbers like 1e3,1e6, not {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise UsageError("--sizes must be positive")
+    return sizes
+
+
+def _threads(text: str) -> list[int | str]:
+    out: list[int | str] = []
+    for t in _split(text):
+        if t == "all":
+            out.append(t)
+        elif t.isdigit() and int(t) >= 1:
+            out.append(int(t))
+        else:
+            raise UsageError(f"--threads takes counts >= 1 or 'all', not {t!r}")
+    return out
+
+
+def _plot(results, path, out: Output) -> None:
+    matplotlib = _optional.require("matplotlib", "--plot")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    keys = sorted({(r.dtype, r.threads) for r in results})
+    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4.5), squeeze=False)
+    for ax, (dtype, threads) in zip(axes[0], keys):
+        rows = [r for r in results if r.dtype == dtype and r.threads == threads]
+        for label in sorted({(r.contender, r.function) for r in rows}):
+            pts = sorted((r.n, r.melems) for r in rows if (r.contender, r.function) == label)
+            copy = label[0] == "copy"
+            ax.plot(*zip(*pts), "k--" if copy else "-o", ms=3, lw=2 if copy else 1.2,
+                    label="copy (roofline)" if copy else f"{label[0]} {label[1]}")
+        ax.set(xscale="log", yscale="log", xlabel="n (elements)", ylabel="Melem/s",
+               title=f"{dtype}, {threads} thread{'s' if threads != 1 else ''}, out= preallocated")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("gelu bench: throughput against size (regenerate: gelu bench --plot PATH)")
+    fig.tight_layout()
+    written = _paths.save_figure(fig, path, "--plot")
+    plt.close(fig)
+    out.wrote("figure", written)
+
+
+def run(args, out: Output) -> int:
+    from gelu import bench
+
+    sizes = _sizes(args.sizes)
+    dtypes = _choose(args.dtypes, ("float16", "float32", "float64"), "dtype")
+    functions = _choose(args.functions, bench.FUNCTIONS, "function")
+    contenders = _choose(args.contenders, bench.CONTENDERS, "contender")
+    threads = _threads(args.threads)
+    if args.min_time <= 0:
+        raise UsageError("--min-time must be positive")
+    plot = _paths.figure_path(args.plot, "--plot") if args.plot else None
+    if plot is not None:
+        _optional.require("matplotlib", "--plot")
+    json_path = None
+    if args.json:
+        from pathlib import Path
+
+        json_path = Path(args.json).expanduser()
+        _paths.writable(json_path, "--json")
+    info = bench.machine()
+    out.line(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
+             f"{info['cpus_available']} CPUs; out= preallocated for every contender")
+    with out.progress(0, "timing") as bar:
+        results = bench.run(sizes, dtypes, threads, contenders, out=True, functions=functions,
+                            min_time=args.min_time, progress=bar.stage)
+    for line in bench.format_table(results).splitlines():
+        out.line(line)
+    if json_path is not None:
+        json_path.write_text(bench.to_json(results, command=["gelu", "bench"]))
+        out.wrote("results", json_path.resolve())
+    if plot is not None:
+        _plot(results, plot, out)
+    return 0

@@ -1,0 +1,30 @@
+"""gelu bench: the command runs, prints ratios, writes what it says (no speed assertions)."""
+import json
+
+import pytest
+
+
+def test_bench_tiny_run_writes_json_and_plot(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    png, js = tmp_path / "speed.png", tmp_path / "speed.json"
+    code, out, err = cli("bench", "--sizes", "1e3", "--dtypes", "float32", "--functions", "gelu",
+                         "--contenders", "gelu,numpy,copy", "--threads", "1", "--min-time", "0.005",
+                         "--plot", str(png), "--json", str(js))
+    assert code == 0, out + err
+    assert "out= preallocated" in out
+    assert png.stat().st_size > 1000 and f"wrote figure: {png}" in out
+    assert f"wrote results: {js}" in out
+    assert json.loads(js.read_text())
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--sizes", "abc"), "--sizes"),
+    (("--dtypes", "int8"), "unknown dtype"),
+    (("--functions", "relu"), "unknown function"),
+    (("--threads", "0"), "--threads"),
+    (("--plot", "x.txt"), "suffix"),
+])
+def test_bench_bad_arguments(cli, one_line_error, args, fragment):
+    code, _, err = cli("bench", *args)
+    assert code == 2
+    one_line_error(err, fragment)

@@ -1,0 +1,114 @@
+"""gelu.bench runs and reports well-formed results (no speed is asserted)."""
+
+import json
+import math
+
+import pytest
+
+import gelu
+from gelu import bench
+
+TINY = dict(sizes=[64, 1000], dtypes=["float32", "float64"], threads=[1, 2],
+            functions=["gelu", "gelu_backward", "gelu_tanh_grad2"], min_time=0.001)
+
+
+@pytest.fixture(scope="module")
+def results():
+    return bench.run(contenders=["gelu", "numpy", "copy"], **TINY)
+
+
+def test_run_measures_every_point(results):
+    expected = {(f, c, d, n, t) for f in TINY["functions"] for d in TINY["dtypes"] for n in TINY["sizes"]
+                for c, t in [("gelu", 1), ("gelu", 2), ("numpy", 1)]}
+    expected |= {("copy", "copy", d, n, t) for d in TINY["dtypes"] for n in TINY["sizes"] for t in (1, 2)}
+    got = {(r.function, r.contender, r.dtype, r.n, r.threads) for r in results}
+    assert got == expected
+    for r in results:
+        assert r.seconds > 0 and math.isfinite(r.melems) and r.melems > 0
+
+
+def test_run_restores_the_thread_count():
+    gelu.set_num_threads(1)
+    try:
+        bench.run(sizes=[16], dtypes=["float32"], threads=[2], contenders=["gelu"],
+                  functions=["gelu"], min_time=0.001)
+        assert gelu.get_num_threads() == 1
+    finally:
+        gelu.set_num_threads(gelu._config._available_cpus())
+
+
+def test_table_has_a_row_per_function_and_size(results):
+    text = bench.format_table(results)
+    assert "float32, gelu and torch on 1 thread" in text and "float64, gelu and torch on 2 threads" in text
+    for line in (ln for ln in text.splitlines() if ln.startswith(tuple(TINY["functions"]))):
+        name, n, mine, *rest = line.split()
+        assert name in TINY["functions"] and n in ("64", "1e3")
+        assert float(mine) > 0
+        assert rest[1].endswith("x") and rest[3].endswith("x")  # numpy and copy ratios
+    rows = [ln for ln in text.splitlines() if ln.startswith(tuple(TINY["functions"]))]
+    assert len(rows) == len(TINY["functions"]) * len(TINY["sizes"]) * 2 * 2
+
+
+def test_json_document(results):
+    doc = json.loads(bench.to_json(results, command=["python", "-m", "gelu.bench"]))
+    assert doc["command"] == ["python", "-m", "gelu.bench"]
+    assert doc["machine"]["gelu"] == gelu.__version__
+    assert doc["machine"]["gelu_isa"] in gelu._isa_available()
+    assert len(doc["results"]) == len(results)
+    first = doc["results"][0]
+    assert set(first) == {"function", "contender", "dtype", "n", "threads", "seconds", "melems"}
+
+
+def test_allocating_mode_runs():
+    res = bench.run(sizes=[100], dtypes=["float16"], threads=[1], contenders=["gelu", "numpy"],
+                    functions=["gelu_tanh"], out=False, min_time=0.001)
+    assert {r.contender for r in res} == {"gelu", "numpy"}
+
+
+def test_torch_contender_when_installed():
+    pytest.importorskip("torch")
+    res = bench.run(sizes=[100], dtypes=["float32"], threads=[1], contenders=["torch"],
+                    functions=["gelu", "gelu_tanh_backward", "gelu_grad2"], min_time=0.001)
+    assert {r.function for r in res} == {"gelu", "gelu_tanh_backward"}  # torch has no grad2
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(contenders=["nope"]), "contenders must be among"),
+    (dict(functions=["relu"]), "functions must be among"),
+    (dict(dtypes=["int8"]), "dtypes must be"),
+    (dict(sizes=[0]), "sizes must be positive"),
+    (dict(threads=[0]), "threads must be"),
+])
+def test_bad_arguments_are_named(kw, match):
+    args = dict(sizes=[10], dtypes=["float32"], threads=[1], contenders=["gelu"], min_time=0.001)
+    args.update(kw)
+    with pytest.raises(ValueError, match=match):
+        bench.run(**args)
+
+
+def test_command_line_writes_table_and_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    code = bench.main(["--sizes", "100,1e3", "--dtypes", "float32", "--threads", "1",
+                       "--contenders", "gelu,copy", "--functions", "gelu,gelu_grad2",
+                       "--min-time", "0.001", "--json", str(path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "out= preallocated" in out and "gelu_grad2" in out
+    doc = json.loads(path.read_text())
+    assert doc["command"][:3] == ["python", "-m", "gelu.bench"]
+    assert {r["function"] for r in doc["results"]} == {"gelu", "gelu_grad2", "copy"}
+
+
+@pytest.mark.parametrize("argv", [["--sizes", "big"], ["--threads", "0"], ["--contenders", "numba"]])
+def test_command_line_rejects_bad_options(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench.main(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_grain_suggestions_are_powers_of_two():
+    grains = bench.suggest_grain(dtypes=["float32"], n=1 << 10)
+    assert len(grains) == len(bench.FUNCTIONS)
+    for g in grains.values():
+        assert g >= 1 and g & (g - 1) == 0

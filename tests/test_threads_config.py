@@ -1,0 +1,319 @@
+"""Thread count and kernel-set settings, and that neither changes a single bit.
+
+Large loops are split across threads and the kernels come in several builds
+(baseline, AVX2, AVX-512 on x86-64); every combination must give the same
+bits as one thread on the baseline build, for every layout, with the same
+warnings.
+"""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import gelu
+
+UFUNCS = [getattr(gelu, name) for name in gelu.__all__]
+ISAS = gelu._isa_available()
+# Big enough that every dtype's loop is split (the cut-offs are at most
+# 65536 float32 elements per thread), odd so the ranges differ in size.
+SIZES = {np.float16: 40_001, np.float32: 300_001, np.float64: 20_001}
+
+ids = lambda f: f.__name__  # noqa: E731
+
+
+@pytest.fixture(autouse=True)
+def restore_settings():
+    threads, isa = gelu.get_num_threads(), gelu._get_isa()
+    yield
+    gelu.set_num_threads(threads)
+    gelu._set_isa(isa)
+
+
+def bits(a):
+    a = np.ascontiguousarray(a)
+    return a.view(f"u{a.itemsize}")
+
+
+def inputs(dtype, n, seed=0):
+    """Normal samples at several scales, every special value, and (for the
+    narrow types) a stride through all bit patterns, signaling NaNs
+    included (whose conversion to double raises "invalid")."""
+    rng = np.random.default_rng(seed)
+    with np.errstate(all="ignore"):
+        x = (rng.normal(0, 1, n) * 2.0 ** rng.integers(-4, 6, n)).astype(dtype)
+        g = (rng.normal(0, 1, n) * 2.0 ** rng.integers(-20, 20, n)).astype(dtype)
+    specials = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -0.7517915, 1.4185, 11, -40], dtype)
+    x[: specials.size] = specials
+    g[-specials.size:] = specials
+    if dtype != np.float64:
+        uint = np.dtype(f"u{np.dtype(dtype).itemsize}")
+        patterns = np.linspace(0, np.iinfo(uint).max, n // 2, dtype=np.float64).astype(uint).view(dtype)
+        x[-patterns.size:] = patterns
+    return x, g
+
+
+def compute(f, x, g, **kw):
+    with np.errstate(all="ignore"):
+        return f(*(x, g)[: f.nin], **kw)
+
+
+# --- settings ---------------------------------------------------------------
+
+
+def run_python(code, **env):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GELU_")}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env)
+
+
+def test_default_thread_count_is_the_cpus_available():
+    res = run_python("import gelu, os; print(gelu.get_num_threads(), len(os.sched_getaffinity(0))"
+                     " if hasattr(os, 'sched_getaffinity') else os.cpu_count())")
+    assert res.returncode == 0, res.stderr
+    got, cpus = map(int, res.stdout.split())
+    assert got == cpus
+
+
+def test_environment_variable_sets_the_thread_count():
+    res = run_python("import gelu; print(gelu.get_num_threads())", GELU_NUM_THREADS="3")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "3"
+
+
+@pytest.mark.parametrize("value", ["0", "two", "1.5", "100000"])
+def test_bad_environment_variable_fails_the_import_with_its_name(value):
+    res = run_python("import gelu", GELU_NUM_THREADS=value)
+    assert res.returncode != 0
+    assert "ValueError" in res.stderr and "GELU_NUM_THREADS" in res.stderr
+
+
+def test_set_and_get_num_threads():
+    for n in (1, 2, 5, 1):
+        gelu.set_num_threads(n)
+        assert gelu.get_num_threads() == n
+    gelu.set_num_threads(np.int64(3))
+    assert gelu.get_num_threads() == 3
+
+
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (513, ValueError),
+                                        (1.5, TypeError), ("2", TypeError), (True, TypeError),
+                                        (None, TypeError)])
+def test_bad_thread_counts_are_rejected_by_name(bad, error):
+    gelu.set_num_threads(2)
+    with pytest.raises(error, match="^n must be an int from 1 to 512"):
+        gelu.set_num_threads(bad)
+    assert gelu.get_num_threads() == 2
+
+
+def test_isa_names_and_selection():
+    assert ISAS[0] == "baseline"
+    assert set(ISAS) <= {"baseline", "avx2", "avx512"}
+    for isa in ISAS:
+        gelu._set_isa(isa)
+        assert gelu._get_isa() == isa
+    gelu._set_isa("best")
+    assert gelu._get_isa() == ISAS[-1]
+    with pytest.raises(ValueError, match="name must be one of"):
+        gelu._set_isa("sse9")
+    with pytest.raises(TypeError, match="name must be a str"):
+        gelu._set_isa(2)
+
+
+def test_environment_variable_forces_the_isa():
+    res = run_python("import gelu; print(gelu._get_isa())", GELU_ISA="baseline")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "baseline"
+    res = run_python("import gelu", GELU_ISA="sse9")
+    assert res.returncode != 0 and "GELU_ISA" in res.stderr
+
+
+# --- same bits for every thread count and kernel set --------------------------
+
+
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+def test_thread_counts_give_identical_bits(f, dtype):
+    x, g = inputs(dtype, SIZES[dtype])
+    gelu.set_num_threads(1)
+    expected = compute(f, x, g)
+    for n in (2, 3, 7):
+        gelu.set_num_threads(n)
+        out = np.full_like(x, np.nan)  # an element no thread writes stays NaN
+        compute(f, x, g, out=out)
+        np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"{n} threads")
+
+
+@pytest.mark.skipif(len(ISAS) < 2, reason="this build has one kernel set")
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+def test_kernel_sets_give_identical_bits(f, dtype):
+    x, g = inputs(dtype, SIZES[dtype], seed=1)
+    if dtype == np.float16:  # every value
+        x = np.arange(2**16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+        g = np.roll(x, 12345)
+    gelu._set_isa("baseline")
+    gelu.set_num_threads(1)
+    expected = compute(f, x, g)
+    for isa in ISAS[1:]:
+        gelu._set_isa(isa)
+        got = compute(f, x, g)
+        np.testing.assert_array_equal(bits(got), bits(expected), err_msg=isa)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+def test_strided_and_in_place_calls_match_contiguous(f, isa):
+    gelu._set_isa(isa)
+    gelu.set_num_threads(2)
+    for dtype in (np.float32, np.float64):
+        x, g = inputs(dtype, 70_001, seed=2)
+        expected = compute(f, x, g)
+        wide = np.zeros(3 * x.size, dtype)
+        wide[::3] = x
+        out = np.full(2 * x.size, np.nan, dtype)
+        compute(f, wide[::3], g, out=out[::2])
+        np.testing.assert_array_equal(bits(out[::2]), bits(expected))
+        inplace = x.copy()
+        compute(f, inplace, g, out=inplace)
+        np.testing.assert_array_equal(bits(inplace), bits(expected))
+        reversed_out = np.empty_like(x)[::-1]
+        compute(f, x[::-1], g[::-1], out=reversed_out)
+        np.testing.assert_array_equal(bits(reversed_out[::-1]), bits(expected))
+
+
+# --- floating-point flags ---------------------------------------------------
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+def test_special_inputs_raise_no_warning_on_any_kernel_set(isa, dtype):
+    gelu._set_isa(isa)
+    info = np.finfo(dtype)
+    values = [np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, info.max, -info.max, info.smallest_subnormal,
+              -info.smallest_subnormal, 20.0, -20.0, 11.0, -11.0]
+    for v in values:
+        x = np.full(37, v, dtype)
+        with warnings.catch_warnings(), np.errstate(under="ignore"):
+            warnings.simplefilter("error")
+            for f in UFUNCS:
+                f(*(x, np.ones_like(x))[: f.nin])
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+def test_nan_g_raises_no_warning_on_any_kernel_set(isa, dtype):
+    # The float64 loops test for subnormal results on a product with g:
+    # a NaN g must not make that test raise "invalid".
+    gelu._set_isa(isa)
+    x = np.array([0.5, -0.75, -3.0, -37.9, 2.0, 11.0, 1e-310, np.nan] * 5, dtype)
+    g = np.full_like(x, np.nan)
+    with warnings.catch_warnings(), np.errstate(under="ignore"):
+        warnings.simplefilter("error")
+        for f in (gelu.gelu_backward, gelu.gelu_tanh_backward):
+            assert np.isnan(f(x, g)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32], ids=lambda d: d.__name__)
+def test_overflow_on_a_worker_thread_is_reported(dtype):
+    # g * grad overflows only in the last element, which a worker computes.
+    # (float64 is left out: there the kernel's double-double product turns
+    # the overflow into NaN, with an "invalid" flag.)
+    n = SIZES[dtype]
+    x = np.full(n, 2.0, dtype)
+    g = np.ones(n, dtype)
+    g[-1] = np.finfo(dtype).max
+    gelu.set_num_threads(2)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        out = gelu.gelu_backward(x, g)
+    assert np.isinf(out[-1]) and np.isfinite(out[:-1]).all()
+
+
+# --- fork and concurrent callers -----------------------------------------------
+
+
+def _child_result(_):
+    x, g = inputs(np.float32, SIZES[np.float32], seed=3)
+    return compute(gelu.gelu_backward, x, g), gelu.get_num_threads()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork() here")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_forked_children_compute_with_their_own_threads():
+    gelu.set_num_threads(2)
+    x, g = inputs(np.float32, SIZES[np.float32], seed=3)
+    expected = compute(gelu.gelu_backward, x, g)  # the parent's pool is running now
+    stop = threading.Event()
+
+    def keep_busy():  # a parent thread using the pool while the fork happens
+        while not stop.is_set():
+            compute(gelu.gelu, x, g)
+
+    busy = threading.Thread(target=keep_busy)
+    busy.start()
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(2) as pool:
+            results = pool.map_async(_child_result, range(4)).get(timeout=120)
+    finally:
+        stop.set()
+        busy.join()
+    for out, threads in results:
+        assert threads == 2
+        np.testing.assert_array_equal(bits(out), bits(expected))
+
+
+def test_many_python_threads_share_the_pool():
+    gelu.set_num_threads(2)
+    x, g = inputs(np.float32, SIZES[np.float32], seed=4)
+    expected = {f.__name__: compute(f, x, g) for f in UFUNCS}
+    failures = []
+    barrier = threading.Barrier(6)
+
+    def work():
+        barrier.wait()
+        for f in UFUNCS:
+            if not np.array_equal(bits(compute(f, x, g)), bits(expected[f.__name__])):
+                failures.append(f.__name__)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+# --- memory -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+def test_no_temporaries_beyond_the_output(dtype):
+    # The loops work in fixed stack buffers: with out= given, a call on a
+    # large array allocates nothing sized like it (tracemalloc sees NumPy's
+    # array allocations); without, the output is the only large allocation.
+    import tracemalloc
+
+    gelu.set_num_threads(2)
+    x, g = inputs(dtype, 1_000_001, seed=5)
+    strided = np.repeat(x, 2)[::2]
+    out = np.empty_like(x)
+    for f in UFUNCS:
+        compute(f, x, g, out=out)  # warm up (the pool starts its threads)
+        for args in ((x, g), (strided, g)):
+            tracemalloc.start()
+            try:
+                compute(f, *args, out=out)
+                with_out = tracemalloc.get_traced_memory()[1]
+                tracemalloc.reset_peak()
+                result = compute(f, *args)
+                allocating = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            assert with_out < 4096, f.__name__
+            assert allocating < result.nbytes + 4096, f.__name__
