@@ -89,6 +89,25 @@ static inline double dd_pow2(int k) {
  * rounded into the subnormal range before the final result is. */
 typedef struct { dd m; int k; } dd_scaled;
 
+/* The part of rounding g * v that both dd_scaled_round and the vectorised
+ * loops share: p = g v 2^k1 as a double-double (k1 >= -900, exact scaling),
+ * f2 = 2^(k - k1) still to apply.  An infinite g, or a product past DBL_MAX,
+ * would make the error-free product compute inf - inf; then `finite` is 0,
+ * `plain` (inf, or NaN for 0 * inf) is the answer, and g is replaced by 1 so
+ * nothing raises. */
+typedef struct { dd p; double f2, plain; int finite; } dd_scaled_product;
+
+static inline dd_scaled_product dd_scaled_mul(dd_scaled v, double g) {
+    dd_scaled_product r;
+    int k1 = v.k < -900 ? -900 : v.k;
+    double f1 = dd_pow2(k1);
+    r.f2 = dd_pow2(v.k - k1);
+    r.plain = (v.m.hi * f1) * g;
+    r.finite = dd_is_finite(r.plain);
+    r.p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), r.finite ? g : 1.0);
+    return r;
+}
+
 /* Round g * v to double once.  v is first scaled by 2^k1, k1 >= -900, which
  * is exact and keeps everything normal; p = g v 2^k1 is formed as a
  * double-double.  If the result is normal, p.hi is it (one rounding) and the
@@ -98,15 +117,10 @@ typedef struct { dd m; int k; } dd_scaled;
  * in the scaled domain: adding and removing B = 2^52 G rounds p.hi to a
  * multiple of G, and the exact remainder decides the last step. */
 static inline double dd_scaled_round(dd_scaled v, double g) {
-    int k1 = v.k < -900 ? -900 : v.k;
-    double f1 = dd_pow2(k1), f2 = dd_pow2(v.k - k1);
-    /* An infinite g, or a product past DBL_MAX, would make the error-free
-     * product below compute inf - inf; the plain product is then the answer
-     * (inf, or NaN for 0 * inf), and g is replaced by 1 so nothing raises. */
-    double plain = (v.m.hi * f1) * g;
-    int finite = dd_is_finite(plain);
-    dd p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), finite ? g : 1.0);
-    if (!finite) return plain * f2;
+    dd_scaled_product q = dd_scaled_mul(v, g);
+    dd p = q.p;
+    double f2 = q.f2;
+    if (!q.finite) return q.plain * f2;
     /* isless/isgreater: quiet comparisons, so a NaN g raises no "invalid" */
     if (!isless(fabs(p.hi) * f2, 0x1p-1022)) return p.hi * f2;   /* normal */
     double grid = 0x1p-1074 / f2;   /* exact: a power of two */

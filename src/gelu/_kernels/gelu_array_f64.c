@@ -147,17 +147,12 @@ static void select_columns(const mills_select *s, const int64_t *piece, double *
  * -fno-trapping-math the compiler may turn a quiet isless into a signaling
  * compare, which raises "invalid" for a NaN g. */
 static inline double round_normal(dd_scaled v, double g, int *subnormal) {
-    int k1 = v.k < -900 ? -900 : v.k;
-    double f1 = dd_pow2(k1), f2 = dd_pow2(v.k - k1);
-    /* as in dd_scaled_round: an infinite g or an overflowing product takes the plain product */
-    double plain = (v.m.hi * f1) * g;
-    int finite = dd_is_finite(plain);
-    dd p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), finite ? g : 1.0);
-    double a = fabs(p.hi) * f2;
+    dd_scaled_product q = dd_scaled_mul(v, g);
+    double a = fabs(q.p.hi) * q.f2;
     uint64_t bits;
     memcpy(&bits, &a, sizeof bits);
-    *subnormal = finite & (bits < UINT64_C(0x0010000000000000));   /* 2^-1022; NaN bits are above */
-    return finite ? p.hi * f2 : plain * f2;
+    *subnormal = q.finite & (bits < UINT64_C(0x0010000000000000));   /* 2^-1022; NaN bits are above */
+    return q.finite ? q.p.hi * q.f2 : q.plain * q.f2;
 }
 
 static inline dd dd_select(int c, dd a, dd b) { return dd_make(c ? a.hi : b.hi, c ? a.lo : b.lo); }
