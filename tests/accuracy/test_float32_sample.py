@@ -2,7 +2,7 @@
 
 ``python -m gelu.accuracy.exhaustive`` (or ``gelu verify --exhaustive``)
 checks every float32 input; docs/accuracy.md records its result.  Here the
-same machinery runs on every 65,521st bit pattern (all binades, both signs,
+same machinery runs on every 1,021st bit pattern (all binades, both signs,
 NaNs and infinities), and the python-flint oracle checks the adversarial
 sweep points, which also cross-checks the long double reference.
 """
@@ -11,13 +11,17 @@ import pytest
 
 from gelu.accuracy import exhaustive, sweep
 
-# The kernels round a double that is within 2^-45 of the truth: 0.5 + 2^-21 ulp.
-BOUND = 0.5 + 2.0**-20
+# The narrow kernels round a double within about 2^-33 of the truth (the
+# error bounds tools/gen_coefficients.py prints, plus a few roundings), up to
+# 4x that where the derivative's formula cancels next to its root patch:
+# 0.5 + 2^-7 ulp covers both.  The measured maximum is in docs/accuracy.md.
+BOUND = 0.5 + 2.0**-7
+STRIDE = 1021
 
 
 def test_strided_exhaustive_sample_within_bound():
-    res = exhaustive.run(stride=65521)
-    assert res.checked == len(range(0, 2**32, 65521))
+    res = exhaustive.run(stride=STRIDE)
+    assert res.checked == len(range(0, 2**32, STRIDE))
     for r in res.functions.values():
         assert r.bad_special == 0, f"{r.name}: wrong value at +-inf or NaN"
         assert r.max_ulp <= BOUND, f"{r.name}: {r.max_ulp} ulp at x = {r.worst_x!r}"

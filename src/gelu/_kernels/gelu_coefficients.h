@@ -463,40 +463,25 @@ static const double gelu_patch_tanh_grad2_coef[GELU_PATCH_DEG + 1][2] = {
 };
 
 /* ---- narrow kernels (float32/float16 results), all double ---- */
-/* exp: Taylor degree 12 on |r| <= ln2/2, truncation <= 2^-51.9 relative */
-#define GELU_NARROW_EXP_DEG 12
-static const double gelu_narrow_exp_coef[GELU_NARROW_EXP_DEG + 1] = {0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x1.0000000000000p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5, 0x1.1111111111111p-7, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29};
-#define GELU_NARROW_MILLS_DEG 14
-#define GELU_NARROW_MILLS_PIECES 9
-static const double gelu_narrow_mills_coef[GELU_NARROW_MILLS_PIECES][GELU_NARROW_MILLS_DEG + 1] = {
-    /* piece 0: error <= 2^-47.7 */
-    {0x1.40d931ff62706p+0, -0x1.0000000000000p-1, 0x1.40d931ff626f8p-3, -0x1.5555555554eebp-5, 0x1.40d931ff499a3p-7, -0x1.1111110d713a5p-9, 0x1.abcc41f8d59efp-12, -0x1.3813759e6af75p-14, 0x1.abcb2eed7c804p-17, -0x1.155d71fe1cf4ap-19, 0x1.55ca6bf5c04b2p-22, -0x1.8f7b10026f7e7p-25, 0x1.aecffc25e488fp-28, -0x1.815f85226f343p-31, 0x1.9e49056f82184p-35},
-    /* piece 1: error <= 2^-48.5 */
-    {0x1.81510273fa9f7p-1, -0x1.be067c520810ep-4, 0x1.b41d27aa6f323p-7, -0x1.78a4bc98287d2p-10, 0x1.26df60f160030p-13, -0x1.a9b4c062a2402p-17, 0x1.1ebca67e83264p-20, -0x1.6ba24b5b900d5p-24, 0x1.b51c70b639588p-28, -0x1.f4c1be5277c76p-32, 0x1.12934f8e89dd3p-35, -0x1.2147d5136a525p-39, 0x1.25c158b9ab969p-43, -0x1.23ff6068e0ef1p-47, 0x1.154fbc9d00266p-51},
-    /* piece 2: error <= 2^-48.2 */
-    {0x1.0818fcc1d2b2dp-1, -0x1.cf6a13750fcf9p-4, 0x1.6944d5d7b3147p-6, -0x1.009deec461502p-8, 0x1.519cc588d2990p-11, -0x1.a00a0f054a0dap-14, 0x1.e442aa6af1bedp-17, -0x1.0beeeb97fb253p-19, 0x1.1b4f77fd78b08p-22, -0x1.1f747213d4db3p-25, 0x1.18d3d71fd34e6p-28, -0x1.08b73563a0602p-31, 0x1.e39324673a679p-35, -0x1.bf5c7a0bc3ee1p-38, 0x1.80762bf2346bbp-41},
-    /* piece 3: error <= 2^-48.4 */
-    {0x1.6ac4792d19de8p-2, -0x1.d453443cfd4efp-5, 0x1.1841ba1bee34dp-7, -0x1.3aad9ef034027p-10, 0x1.4e54db173665bp-13, -0x1.524eacd290669p-16, 0x1.47b47d8a6f8a6p-19, -0x1.311fb2b42ae5fp-22, 0x1.12015ae7f8e47p-25, -0x1.dbfc68a7de925p-29, 0x1.90d593bd29070p-32, -0x1.47c96a73f1e30p-35, 0x1.0509efeecd279p-38, -0x1.a30f7559cada9p-42, 0x1.3d2352120ab27p-45},
-    /* piece 4: error <= 2^-48.5 */
-    {0x1.10f724278b794p-2, -0x1.127c05d65f5e9p-5, 0x1.0654f85fc033fp-8, -0x1.df67301ba2038p-12, 0x1.a4be9a9d4a712p-15, -0x1.64014f6ce5f0dp-18, 0x1.234e8da59b17ap-21, -0x1.ce397d6f56560p-25, 0x1.64559a9458fe0p-28, -0x1.0b6f6465d316cp-31, 0x1.87742726fd14ep-35, -0x1.17b231d8a5c37p-38, 0x1.86f3977a1ae27p-42, -0x1.128f175cc8984p-45, 0x1.6fcdeb69ce0fap-49},
-    /* piece 5: error <= 2^-48.3 */
-    {0x1.8adef9c13f89dp-3, -0x1.26947ce7093d2p-5, 0x1.aa55da073ff95p-8, -0x1.2bf386c55ae8bp-10, 0x1.9b2b8c841c35fp-13, -0x1.1301f94f993aep-15, 0x1.6785c4ffa32a3p-18, -0x1.cbf107656e871p-21, 0x1.203c5b4c7a4bap-23, -0x1.625097fd5e578p-26, 0x1.ab86a1dd01decp-29, -0x1.f990ddbc9683fp-32, 0x1.26ae656ebc371p-34, -0x1.6cb6cbccd45b4p-37, 0x1.9ae712d788740p-40},
-    /* piece 6: error <= 2^-48.4 */
-    {0x1.1eeef12fb5865p-3, -0x1.3bbb3d904a9d1p-6, 0x1.55636a2e879fcp-9, -0x1.6b05634c53872p-12, 0x1.7beb34bbe0088p-15, -0x1.87944200bb11ep-18, 0x1.8dba75326476cp-21, -0x1.8e53424fc928ep-24, 0x1.898ccacc7ec89p-27, -0x1.7fc8b6a15ea36p-30, 0x1.718ed075b3b90p-33, -0x1.5f2b2006eb68bp-36, 0x1.4a21b954a5993p-39, -0x1.429373cb176cep-42, 0x1.28277cd1fa67ep-45},
-    /* piece 7: error <= 2^-48.0 */
-    {0x1.959f0273701b2p-4, -0x1.3e4f3becf79b1p-6, 0x1.eefde2ceac476p-9, -0x1.7d6d074c4fff6p-11, 0x1.23599aed73615p-13, -0x1.b94d5d9d2d66ap-16, 0x1.4b700f67292a5p-18, -0x1.edce2d6b56c92p-21, 0x1.6cf040996bb63p-23, -0x1.0ba6503c76b90p-25, 0x1.858c31edbf814p-28, -0x1.179dde7a0be15p-30, 0x1.91111a53de081p-33, -0x1.4309579ff7d6ap-35, 0x1.c80049407da10p-38},
-    /* piece 8: error <= 2^-48.5 */
-    {0x1.2319db427a17dp-4, -0x1.496025d52b2c4p-7, 0x1.72dd13fa28ad4p-10, -0x1.9f91736d2eeefp-13, 0x1.cf73bea752308p-16, -0x1.0137a9176ff2dp-18, 0x1.1c31e5b867f3bp-21, -0x1.389248152c86bp-24, 0x1.563c5ae356c14p-27, -0x1.750ff93eda4a4p-30, 0x1.94df659b855adp-33, -0x1.b4a7cb7211af8p-36, 0x1.d5d6180e26dffp-39, -0x1.0d9712d7d0cc1p-41, 0x1.1f7a9b2a28bd8p-44},
-};
-#define GELU_NARROW_PATCH_DEG 12
-/* gelu_exact_grad: error <= 2^-48.7 */
+/* exp(r): Chebyshev interpolant of degree 7 on |r| <= ln2/2, error <= 2^-34.1 relative */
+#define GELU_NARROW_EXP_DEG 7
+static const double gelu_narrow_exp_coef[GELU_NARROW_EXP_DEG + 1] = {0x1.ffffffffa7132p-1, 0x1.fffffffff61fdp-1, 0x1.0000005c8a079p-1, 0x1.5555557e71355p-3, 0x1.555464a0b43a4p-5, 0x1.1110a62213e0dp-7, 0x1.6da7534a848edp-10, 0x1.a17df318bb0c4p-13};
+/* Mills ratio M(y) = u P(t) for 0 <= y <= 16: u = 1/(1 + y/4), t = 2.5 u - 1.5,
+ * P the Chebyshev interpolant of M/u in t, degree 12: fit 2^-33.8, rounding <= 2^-47.1 relative */
+#define GELU_NARROW_MILLS_DEG 12
+#define GELU_NARROW_MILLS_INV_C 0x1.0000000000000p+2
+#define GELU_NARROW_MILLS_T_SCALE 0x1.4000000000000p+1
+#define GELU_NARROW_MILLS_T_SHIFT 0x1.8000000000000p+0
+static const double gelu_narrow_mills_coef[GELU_NARROW_MILLS_DEG + 1] = {0x1.1ed1cd13c268ap-1, 0x1.9412e7fb7692bp-2, 0x1.a63aed104534cp-3, 0x1.37bdbfa669345p-4, 0x1.131a8a1550890p-6, 0x1.c417760fd8929p-12, -0x1.d692843012d3cp-11, -0x1.3014f024eee69p-13, 0x1.ba2c9a62f9e4ap-15, 0x1.b4d3cde75507ap-17, -0x1.1ce56b3eb0b06p-18, -0x1.bd6840db6c9f2p-21, 0x1.65007ede89cf8p-22};
+#define GELU_NARROW_PATCH_DEG 6
+/* gelu_exact_grad: error <= 2^-34.5 */
 static const double gelu_narrow_patch_grad_x0[2] = {-0x1.80ead197f00b4p-1, 0x1.13e74c58cada8p-56};
-static const double gelu_narrow_patch_grad_coef[GELU_NARROW_PATCH_DEG + 1] = {0x1.b9d98fa5a3215p-2, 0x1.8d9a941de3ac5p-2, -0x1.2a2ef9bb865aep-6, -0x1.d2fa4c17c7e82p-4, -0x1.e4088244f9002p-7, 0x1.3e346def40bb1p-6, 0x1.297b9d6ff3e4dp-8, -0x1.258a6d7c89e7ap-9, -0x1.8680f71fe9417p-11, 0x1.86c828b7ed272p-13, 0x1.69606e11c2623p-14, -0x1.778e011c633c0p-17, -0x1.03067fe5199bfp-17};
-/* gelu_tanh_grad: error <= 2^-48.7 */
+static const double gelu_narrow_patch_grad_coef[GELU_NARROW_PATCH_DEG + 1] = {0x1.b9d98fa5a3215p-2, 0x1.8d9a940ddf711p-2, -0x1.2a2efa10ad847p-6, -0x1.d2f9cbf0985d4p-4, -0x1.e4072d949bc4fp-7, 0x1.3d33ff8df1772p-6, 0x1.2826b1ea8b35fp-8};
+/* gelu_tanh_grad: error <= 2^-34.4 */
 static const double gelu_narrow_patch_tanh_grad_x0[2] = {-0x1.81429f9e97e4dp-1, 0x1.4f523ed77dbdcp-55};
-static const double gelu_narrow_patch_tanh_grad_coef[GELU_NARROW_PATCH_DEG + 1] = {0x1.b8bacd2c96b91p-2, 0x1.8cd1a2b2fff33p-2, -0x1.029615edb077ap-6, -0x1.d2b7734647088p-4, -0x1.104a83edc0da3p-6, 0x1.427996dc131b9p-6, 0x1.58c9ed7117bffp-8, -0x1.3d8d639ef54aap-9, -0x1.e63f287dc6eeep-11, 0x1.14bdf8bcf9db7p-12, 0x1.049225c00d89fp-13, -0x1.22b9bb8a9847fp-15, -0x1.098cbd125cb8ap-16};
-/* gelu_tanh_grad2 (y = |x|): error <= 2^-48.7 */
+static const double gelu_narrow_patch_tanh_grad_coef[GELU_NARROW_PATCH_DEG + 1] = {0x1.b8bacd2c96b91p-2, 0x1.8cd1a2a1af6d2p-2, -0x1.02961657aac81p-6, -0x1.d2b6e8ba8c602p-4, -0x1.1049afeaecad2p-6, 0x1.416452255a2eep-6, 0x1.5721928dc4523p-8};
+/* gelu_tanh_grad2 (y = |x|): error <= 2^-35.4 */
 static const double gelu_narrow_patch_tanh_grad2_x0[2] = {0x1.6b23142700629p+0, 0x1.750d2fad2c04bp-54};
-static const double gelu_narrow_patch_tanh_grad2_coef[GELU_NARROW_PATCH_DEG + 1] = {-0x1.a360c3e39b758p-2, 0x1.ba73788e0f42ep-2, -0x1.0bae229791eaap-7, -0x1.49ec14523aa5cp-3, 0x1.d0e682b0989c6p-5, 0x1.4842653d9bbe4p-6, -0x1.11cd249c432cap-6, 0x1.9022f2f4ebffbp-11, 0x1.5a7bd6bb3198dp-9, -0x1.89f207a79084fp-11, -0x1.1274ed712ada9p-12, 0x1.6e6baad2407aep-13, 0x1.ac7591e55f50bp-18};
+static const double gelu_narrow_patch_tanh_grad2_coef[GELU_NARROW_PATCH_DEG + 1] = {-0x1.a360c3e39b758p-2, 0x1.ba73789362356p-2, -0x1.0bae203add42ap-7, -0x1.49ec29a8b8b45p-3, 0x1.d0e5544744c8bp-5, 0x1.48983fbae27c2p-6, -0x1.109e8e48354f8p-6};
 
 #endif /* GELU_COEFFICIENTS_H */

@@ -2,10 +2,12 @@
  * gelu_exact_narrow.c -- exact GELU and derivatives for float32/float16 results.
  *
  * Same formulas as gelu_exact.c (Mills ratio, no cancelling subtraction,
- * root patch at the derivative's zero) in plain double.  Contract: for x a
- * float32 or float16 value, the returned double is within 2^-45 relative of
- * the true value, so the caller's single rounding to float32 gives <= 0.5 +
- * 2^-21 ulp.  Inputs are clamped to |x| <= 16, beyond which every float32
+ * root patch at the derivative's zero) in plain double, with low-degree
+ * polynomials (exp: degree 7; Mills ratio: one polynomial of degree 12 in
+ * 1/(1 + |x|/4)).  Contract: for x a float32 or float16 value, the returned
+ * double is within about 2^-33 relative of the true value (2^-31 next to the
+ * root patch), so the caller's single rounding gives <= 0.5 + 2^-7 ulp of
+ * float32 (measured maximum: docs/accuracy.md).  Inputs are clamped to |x| <= 16, beyond which every float32
  * result is an exact limit (x, 1, or a signed zero).  The formulas live in
  * narrow_exact.h, shared with the array loops of gelu_array.c.
  */

@@ -3,8 +3,9 @@
  *
  * Same formulas as gelu_tanh.c (s = 1/(1+E), 1 - s = E/(1+E) with
  * E = exp(-2|u|), root patches at the zeros of the derivatives' brackets) in
- * plain double.  Contract: relative error < 2^-45 for float32/float16 x; the
- * caller rounds once.  |x| is clamped to 12, beyond which every float32
+ * plain double.  Contract: relative error about 2^-33 for float32/float16 x
+ * (2^-31 next to the root patches), so <= 0.5 + 2^-7 ulp once the caller
+ * rounds (measured maximum: docs/accuracy.md).  |x| is clamped to 12, beyond which every float32
  * left-tail result has underflowed.  The formulas live in narrow_tanh.h,
  * shared with the array loops of gelu_array.c.
  */

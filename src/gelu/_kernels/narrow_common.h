@@ -20,7 +20,8 @@
 #include "gelu_unroll.h"
 
 
-/* exp(yh + yl) for -200 <= yh <= 0: Cody-Waite reduction, Taylor degree 12.
+/* exp(yh + yl) for -200 <= yh <= 0: Cody-Waite reduction, then a degree-7
+ * polynomial (the Chebyshev interpolant, gelu_coefficients.h).
  * The low part of the argument (from an FMA split of a square) enters as
  * exp(yh) (1 + yl), so that x^2 is never rounded in the tail.
  * 2^k is read off the bits of `big` = 1.5 * 2^52 + k rather than converted
@@ -53,30 +54,21 @@ static inline double narrow_normal_pdf(double y) {
     return narrow_exp(-0.5 * sq, -0.5 * sq_lo) * GELU_INV_SQRT_2PI_HI;
 }
 
-/* M(y) for 0 <= y <= 16 (9 pieces, see tools/gen_coefficients.py), in two
- * steps so that array code can do the lookup its own way (gelu_array.c):
- * the piece is a count of breakpoints (branch-free, not a search), and an
- * int64 index because that is what vector gathers take. */
-static const double narrow_mills_breaks[GELU_NARROW_MILLS_PIECES - 1] = {0.5, 1, 2, 3, 4, 6, 8, 12};
-
-static inline int64_t narrow_mills_piece(double y) {
-    int64_t i = 0;
-    GELU_UNROLL
-    for (int j = 0; j < GELU_NARROW_MILLS_PIECES - 1; j++)
-        i += y >= narrow_mills_breaks[j];
-    return i;
-}
-
-static inline double narrow_mills_at(int64_t i, double y) {
-    double t = (y - gelu_mills_center[i]) * gelu_mills_inv_h[i];
-    double p = gelu_narrow_mills_coef[i][GELU_NARROW_MILLS_DEG];
+/* M(y) for 0 <= y <= 16, one polynomial for the whole range: in
+ * u = 1/(1 + y/4), which maps [0, 16] onto [0.2, 1] and turns M's 1/y
+ * decay into something a polynomial follows, M(y) = u P(2.5 u - 1.5)
+ * (tools/gen_coefficients.py: degree 12, relative error < 2^-33).  No
+ * pieces means no per-element table lookup, so the array loops vectorize
+ * it as they stand; the division is correctly rounded on every ISA. */
+static inline double narrow_mills(double y) {
+    double u = GELU_NARROW_MILLS_INV_C / (GELU_NARROW_MILLS_INV_C + y);
+    double t = fma(GELU_NARROW_MILLS_T_SCALE, u, -GELU_NARROW_MILLS_T_SHIFT);
+    double p = gelu_narrow_mills_coef[GELU_NARROW_MILLS_DEG];
     GELU_UNROLL
     for (int j = GELU_NARROW_MILLS_DEG - 1; j >= 0; j--)
-        p = fma(p, t, gelu_narrow_mills_coef[i][j]);
-    return p;
+        p = fma(p, t, gelu_narrow_mills_coef[j]);
+    return u * p;
 }
-
-static inline double narrow_mills(double y) { return narrow_mills_at(narrow_mills_piece(y), y); }
 
 /* f(x) = d E(d) with d = x - x0, x0 a double-double: no cancellation at the zero. */
 static inline int narrow_in_patch(double x, const double x0[2]) {
