@@ -145,13 +145,20 @@ static void select_columns(const mills_select *s, const int64_t *piece, double *
  * the same operations; *subnormal tells the caller to use the real one.
  * Its test, isless(|p.hi| f2, 2^-1022), is made on the bits: with
  * -fno-trapping-math the compiler may turn a quiet isless into a signaling
- * compare, which raises "invalid" for a NaN g. */
+ * compare, which raises "invalid" for a NaN g.
+ * The flag is `finite && subnormal`, but written as a select of the double
+ * that is tested (1.0, normal, when not finite), not as `finite & test`: with
+ * a variable g, GCC 12 splits the loop body on q.finite (the multiplier is
+ * g or 1) and merges the two paths' flags in a _Bool select, which it types
+ * as a 64-lane byte vector and then cannot vectorize ("no optab"), so the
+ * gradient loops stayed scalar.  Merging a double instead keeps them vector. */
 static inline double round_normal(dd_scaled v, double g, int *subnormal) {
     dd_scaled_product q = dd_scaled_mul(v, g);
     double a = fabs(q.p.hi) * q.f2;
+    double tested = q.finite ? a : 1.0;
     uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
-    *subnormal = q.finite & (bits < UINT64_C(0x0010000000000000));   /* 2^-1022; NaN bits are above */
+    memcpy(&bits, &tested, sizeof bits);
+    *subnormal = bits < UINT64_C(0x0010000000000000);   /* 2^-1022; NaN bits are above */
     return q.finite ? q.p.hi * q.f2 : q.plain * q.f2;
 }
 
