@@ -18,8 +18,8 @@ torch's and gelu's repeats interleaved; the ratio column is gelu time / torch
 time, so below 1 means gelu is faster. On a loaded machine torch's
 multi-threaded kernels suffer most (its threads wait for each other);
 ``--threads 1`` gives steadier numbers.
-torch uses ``torch.get_num_threads()`` threads (printed); gelu's ufuncs run on
-one thread.
+torch uses ``torch.get_num_threads()`` threads and gelu's ufuncs
+``gelu.get_num_threads()`` (both printed); ``--threads N`` sets both.
 """
 from __future__ import annotations
 
@@ -161,8 +161,8 @@ def activation_rows(sizes: Iterable[int] = SIZES, min_time: float = 0.2) -> list
 def _header() -> str:
     return (f"gelu {gelu.__version__}, torch {torch.__version__}, numpy {np.__version__}, "
             f"python {sys.version.split()[0]}\n"
-            f"torch threads: {torch.get_num_threads()} (of {os.cpu_count()} CPUs); "
-            f"gelu ufuncs: 1 thread")
+            f"torch threads: {torch.get_num_threads()}, gelu threads: {gelu.get_num_threads()} "
+            f"(of {os.cpu_count()} CPUs)")
 
 
 def format_rows(rows: Sequence) -> str:
@@ -190,12 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="shorter timings and sizes up to 1e6 only")
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch.set_num_threads before timing (default: torch's choice)")
+                        help="torch.set_num_threads and gelu.set_num_threads before timing "
+                             "(default: each library's own choice)")
     args = parser.parse_args(argv)
     if args.threads is not None:
         if args.threads < 1:
             parser.error("--threads must be >= 1")
         torch.set_num_threads(args.threads)
+        gelu.set_num_threads(args.threads)
     scale = 0.25 if args.quick else 1.0
     sizes = SIZES[:-1] if args.quick else SIZES
     print(_header())
