@@ -16,6 +16,9 @@ from gelu.accuracy import exhaustive, sweep
 # 4x that where the derivative's formula cancels next to its root patch:
 # 0.5 + 2^-7 ulp covers both.  The measured maximum is in docs/accuracy.md.
 BOUND = 0.5 + 2.0**-7
+# float32 gelu is computed in float32 arithmetic (f32_exact.h) for
+# 2^-25 <= |x| < 4: at most 0.881 ulp over all 2^32 inputs (docs/accuracy.md).
+BOUNDS = {"gelu": 0.9}
 STRIDE = 1021
 
 
@@ -24,7 +27,7 @@ def test_strided_exhaustive_sample_within_bound():
     assert res.checked == len(range(0, 2**32, STRIDE))
     for r in res.functions.values():
         assert r.bad_special == 0, f"{r.name}: wrong value at +-inf or NaN"
-        assert r.max_ulp <= BOUND, f"{r.name}: {r.max_ulp} ulp at x = {r.worst_x!r}"
+        assert r.max_ulp <= BOUNDS.get(r.name, BOUND), f"{r.name}: {r.max_ulp} ulp at x = {r.worst_x!r}"
 
 
 def test_adversarial_points_against_flint_oracle():
@@ -32,4 +35,4 @@ def test_adversarial_points_against_flint_oracle():
     res = sweep.sweep(12000, np.float32, workers=2)
     for name, (m, wx, n) in res.items():
         assert n >= 12000
-        assert m <= BOUND, f"{name}: {m} ulp at x = {wx!r}"
+        assert m <= BOUNDS.get(name, BOUND), f"{name}: {m} ulp at x = {wx!r}"

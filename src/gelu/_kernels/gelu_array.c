@@ -36,8 +36,14 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "f32_exact.h"
 #include "narrow_exact.h"
 #include "narrow_tanh.h"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include <immintrin.h>
+#define GELU_F32_EXACT_AVX512 1
+#endif
 
 #define GELU_KERNEL_SET GELU_CAT2(gelu_kernels, GELU_ISA)
 
@@ -122,16 +128,6 @@ static void f32_blocks(f32_block_fn block, const float *x, const float *g, float
     }
 }
 
-static void exact_block(f32_buffers *buf, float *out, ptrdiff_t k) {
-    exact_y(buf->xs, buf->y, k);
-    normal_pdf(buf->y, buf->pdf, k);
-    mills(buf->y, buf->m, k);
-    for (ptrdiff_t i = 0; i < k; i++) {
-        double r = narrow_exact_value(buf->xs[i], buf->y[i], buf->pdf[i], buf->m[i]);
-        out[i] = (float)nan_or(buf->xd[i], r);
-    }
-}
-
 static void exact_grad_times_block(f32_buffers *buf, float *out, ptrdiff_t k) {
     exact_y(buf->xs, buf->y, k);
     normal_pdf(buf->y, buf->pdf, k);
@@ -183,7 +179,102 @@ static void tanh_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
         f32_blocks(block, x, binary ? g : NULL, out, n);                         \
     }
 
-F32_ENTRY(exact_f32, exact_block, 0)
+/* ---- float32 exact GELU: float32 arithmetic (f32_exact.h) ---------------- */
+
+/* The value of an input outside f32_exact_in_range (|x| >= 4, tiny |x|,
+ * NaN): the double-based narrow kernel of this ISA's build. */
+static inline float exact_f32_fallback(float x) {
+    return (float)GELU_SCALAR(exact_narrow)((double)x);
+}
+
+static inline float exact_f32_one(float x) {
+    return f32_exact_in_range(x) ? f32_exact_value(x) : exact_f32_fallback(x);
+}
+
+#ifdef GELU_F32_EXACT_AVX512
+/* t[j] for 16 indices j < 32: one two-register permute, no memory gather. */
+static inline __m512 lut32(const float *t, __m512i j) {
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(t), j, _mm512_loadu_ps(t + 16));
+}
+
+/* f32_exact_value on 16 lanes: the same operations in the same order. */
+static inline __m512 f32_exact_value16(__m512 x) {
+    __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
+    __m512 y = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS)),
+                                   _mm512_castsi512_ps(u));
+    __m512 g = _mm512_mul_ps(y, _mm512_fmadd_ps(_mm512_set1_ps(GELU_F32_INDEX_BETA), y,
+                                                _mm512_set1_ps(GELU_F32_INDEX_ALPHA)));
+    __m512i j = _mm512_cvttps_epi32(g);
+    __m512 d = _mm512_sub_ps(y, lut32(gelu_f32_centre, j));
+    __m512 e = lut32(gelu_f32_e[GELU_F32_DEG], j);
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = _mm512_fmadd_ps(e, d, lut32(gelu_f32_e[k], j));
+    __m512 a = lut32(gelu_f32_a, j);
+    __m512 p = _mm512_mul_ps(y, a);
+    __m512 p_lo = _mm512_fmsub_ps(y, a, p);
+    __m512 h = _mm512_mask_mov_ps(y, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(-0.0f));
+    __m512 s = _mm512_sub_ps(h, p);
+    __m512 err = _mm512_sub_ps(_mm512_sub_ps(h, s), p);
+    return _mm512_sub_ps(s, _mm512_fmadd_ps(y, e, _mm512_sub_ps(p_lo, err)));
+}
+
+static inline __mmask16 f32_exact_in_range16(__m512 x) {
+    __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
+    __mmask16 mid = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS))
+                  & _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(GELU_F32_TINY_BITS));
+    return mid | _mm512_cmpeq_epu32_mask(u, _mm512_setzero_si512());
+}
+
+static void exact_f32(const void *xv, const void *g, void *outv, ptrdiff_t n) {
+    (void)g;
+    const float *x = xv;
+    float *out = outv;
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 xi = _mm512_loadu_ps(x + i);
+        __m512 r = f32_exact_value16(xi);
+        __mmask16 ok = f32_exact_in_range16(xi);
+        if (ok != 0xFFFF) {     /* rare for most data: fix those lanes one by one */
+            float xs[16], rs[16];
+            _mm512_storeu_ps(xs, xi);
+            _mm512_storeu_ps(rs, r);
+            for (int l = 0; l < 16; l++)
+                if (!((ok >> l) & 1))
+                    rs[l] = exact_f32_fallback(xs[l]);
+            r = _mm512_loadu_ps(rs);
+        }
+        _mm512_storeu_ps(out + i, r);
+    }
+    for (; i < n; i++)
+        out[i] = exact_f32_one(x[i]);
+}
+#else
+/* Blocks: the fast formula for every element into a local buffer (a loop
+ * the compiler vectorizes, gathers for the table), then the fallback for
+ * the few elements outside its range, then one copy out (x is read in full
+ * before out is written, so in-place calls are safe). */
+static void exact_f32(const void *xv, const void *g, void *outv, ptrdiff_t n) {
+    (void)g;
+    const float *x = xv;
+    float *out = outv;
+    float r[BLOCK];
+    for (ptrdiff_t b = 0; b < n; b += BLOCK) {
+        ptrdiff_t k = n - b < BLOCK ? n - b : BLOCK;
+        int all_in = 1;
+        for (ptrdiff_t i = 0; i < k; i++) {
+            r[i] = f32_exact_value(x[b + i]);
+            all_in &= f32_exact_in_range(x[b + i]);
+        }
+        if (!all_in)
+            for (ptrdiff_t i = 0; i < k; i++)
+                if (!f32_exact_in_range(x[b + i]))
+                    r[i] = exact_f32_fallback(x[b + i]);
+        memcpy(out + b, r, (size_t)k * sizeof *r);
+    }
+}
+#endif
+
 F32_ENTRY(exact_grad_f32, exact_grad_times_block, 0)
 F32_ENTRY(exact_grad2_f32, exact_grad2_block, 0)
 F32_ENTRY(exact_backward_f32, exact_grad_times_block, 1)
