@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Generate src/gelu/_kernels/gelu_f32_tables.h with mpmath, and print its error bound.
+"""Generate src/gelu/_kernels/gelu_f32_tables.h with mpmath, and print its error bounds.
 
 Run:  python tools/gen_f32_tables.py            (writes the header, prints the bound)
       python tools/gen_f32_tables.py --check    (exit 1 if the header is stale)
 
-The table serves the float32-arithmetic exact GELU (f32_exact.h), which
-needs Q(y) = Phi(-y), the lower normal tail, on 0 <= y < YMAX.  The range is
-cut into PIECES pieces by the index j = floor(y (ALPHA + BETA y)): pieces are
+The tables serve the float32-arithmetic kernels (f32_table.h).  Both
+variants have the form GELU(x) = x (1 - Q(y)) for x >= 0 and -y Q(y) for
+x < 0, y = |x|, with Q(y) = Phi(-y) (exact GELU, the lower normal tail) or
+Q(y) = sigma(-2 u(y)) (the tanh formula, u = sqrt(2/pi) (y + 0.044715 y^3)),
+so one kernel serves both with a table each.  Q is tabulated on
+0 <= y < YMAX.  The range is
+cut into PIECES pieces by the index j = floor(y (ALPHA + BETA y)) (per table): pieces are
 narrower where Q falls faster (its relative slope grows about linearly in
 y), so that Q varies by a similar fraction over every piece; that fraction
 is what the kernel's roundings scale with.  Piece j has a centre c_j with
@@ -38,12 +42,12 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "gelu" / "_kernels" / "gelu_
 
 PIECES = 32           # one AVX-512 two-register permute holds 32 floats
 YMAX = 4
-ALPHA, BETA = 4.75, 0.8125   # float32-exact; YMAX (ALPHA + BETA YMAX) = PIECES
 MARGIN = mp.mpf(2) ** -18    # pieces overlap by this (relative): the index is rounded
 CENTRE_BITS = 10
 DEG = 5
 FIT_POINTS = 48
 CHECK_POINTS = 400
+A_TANH = mp.mpf("0.044715")   # the tanh formula's decimal constant, exactly
 
 
 def f32(v) -> float:
@@ -51,17 +55,38 @@ def f32(v) -> float:
     return struct.unpack("f", struct.pack("f", float(v)))[0]
 
 
-def q_tail(y):
+def f32hex(v: float) -> str:
+    """A float32 value as a C hex literal without trailing zeros (exact)."""
+    h = float(v).hex()
+    if "." not in h:
+        return h
+    mant, exp = h.split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp
+
+
+def q_exact(y):
     return mp.ncdf(-y)
 
 
-def boundary(j):
+def q_tanh(y):
+    return 1 / (1 + mp.exp(2 * mp.sqrt(2 / mp.pi) * (y + A_TANH * y ** 3)))
+
+
+# (C name, what Q is, Q, ALPHA, BETA): ALPHA and BETA float32-exact, with
+# YMAX (ALPHA + BETA YMAX) = PIECES.  sigma(-2u) falls faster than Phi(-y)
+# at the top of the range (its relative slope is 1.6 (1 + 0.134 y^2) against
+# about y + 1/y), so its pieces narrow faster there.
+TABLES = [("exact", "Phi(-y)", q_exact, 4.75, 0.8125), ("tanh", "sigma(-2 u(y))", q_tanh, 3.5, 1.125)]
+
+
+def boundary(ab, j):
     """The y >= 0 with y (ALPHA + BETA y) = j."""
-    return (-ALPHA + mp.sqrt(ALPHA ** 2 + 4 * BETA * j)) / (2 * BETA)
+    alpha, beta = ab
+    return (-alpha + mp.sqrt(alpha ** 2 + 4 * beta * j)) / (2 * beta)
 
 
-def piece_bounds(j):
-    a, b = boundary(j), boundary(j + 1)
+def piece_bounds(ab, j):
+    a, b = boundary(ab, j), boundary(ab, j + 1)
     if j == 0:
         return mp.mpf(0), b * (1 + MARGIN), mp.mpf(0)
     mid = (a + b) / 2
@@ -71,13 +96,13 @@ def piece_bounds(j):
     return a * (1 - MARGIN), min(b * (1 + MARGIN), mp.mpf(YMAX)), c
 
 
-def fit_piece(j):
-    a, b, c = piece_bounds(j)
-    A = f32(q_tail(c))
+def fit_piece(q, ab, j):
+    a, b, c = piece_bounds(ab, j)
+    A = f32(q(c))
     pts = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / FIT_POINTS) for k in range(FIT_POINTS)]
     pts += [a, b]
     ds = [y - c for y in pts]
-    qs = [q_tail(y) for y in pts]
+    qs = [q(y) for y in pts]
     target = [qv - A for qv in qs]
     weights = [1 / qv for qv in qs]
     fixed: list[float] = []
@@ -92,52 +117,73 @@ def fit_piece(j):
     return float(c), A, fixed
 
 
-def piece_error(j, A, es):
-    a, b, c = piece_bounds(j)
+def piece_error(q, ab, j, A, es):
+    a, b, c = piece_bounds(ab, j)
     worst, ratio = mp.mpf(0), mp.mpf(0)
     for i in range(CHECK_POINTS + 1):
         y = a + (b - a) * mp.mpf(i) / CHECK_POINTS
         d = y - c
         e = sum(mp.mpf(ek) * d ** k for k, ek in enumerate(es))
-        qv = q_tail(y)
+        qv = q(y)
         worst = max(worst, abs(mp.mpf(A) + e - qv) / qv)
         ratio = max(ratio, abs(e) / qv)
     return worst, ratio
 
 
-def gen():
-    pieces = [fit_piece(j) for j in range(PIECES)]
+def gen_table(name, label, q, alpha, beta):
+    assert PIECES == YMAX * (alpha + beta * YMAX)
+    ab = (alpha, beta)
+    pieces = [fit_piece(q, ab, j) for j in range(PIECES)]
     worst, ratio = mp.mpf(0), mp.mpf(0)
     for j, (_, A, es) in enumerate(pieces):
-        err, r = piece_error(j, A, es)
+        err, r = piece_error(q, ab, j, A, es)
         worst, ratio = max(worst, err), max(ratio, r)
     bound = float(mp.log(worst, 2))
-    assert PIECES == YMAX * (ALPHA + BETA * YMAX)
-    report = [f"f32 Phi(-y) tables: {PIECES} pieces, j = floor(y ({ALPHA} + {BETA} y)) on [0, {YMAX}), degree {DEG}: "
-              f"<= 2^{bound:.1f} relative (coefficients as stored)",
-              f"f32 Phi(-y) tables: max |E| / Phi(-y) = {float(ratio):.4f} (what the kernel's roundings scale with)"]
+    report = [f"f32 table {name}: Q(y) = {label}, {PIECES} pieces, j = floor(y ({alpha} + {beta} y)) on [0, {YMAX}), "
+              f"degree {DEG}: <= 2^{bound:.1f} relative (coefficients as stored); max |E| / Q = {float(ratio):.4f}"]
+    lines = [
+        f"/* Q(y) = {label}: error of the table as stored <= 2^{bound:.1f} relative; max |E| / Q = {float(ratio):.4f} */",
+        f"static const gelu_f32_table gelu_f32_table_{name} = {{",
+        f"    .alpha = {alpha!r}f, .beta = {beta!r}f,",
+        "    .centre = {" + ", ".join(f32hex(c) for c, _, _ in pieces) + "},",
+        "    .a = {" + ", ".join(f32hex(A) for _, A, _ in pieces) + "},",
+        "    .e = {",
+    ]
+    for k in range(DEG + 1):
+        lines.append("        {" + ", ".join(f32hex(es[k]) for _, _, es in pieces) + "},")
+    lines += ["    },", "};", ""]
+    return lines, report
+
+
+def gen():
     lines = [
         "/* GENERATED by tools/gen_f32_tables.py -- do not edit by hand.",
         " * Regenerate: python tools/gen_f32_tables.py",
-        f" * Phi(-y) = A[j] + E_j(y - C[j]) for j = floor(y ({ALPHA} + {BETA} y)), 0 <= y < {YMAX}; E_j of degree {DEG}",
-        f" * with coefficients E[k][j].  Error of the tables as stored: <= 2^{bound:.1f} relative;",
-        f" * max |E| / Phi(-y) = {float(ratio):.4f}. */",
+        f" * Q(y) = a[j] + E_j(y - centre[j]) for j = floor(y (alpha + beta y)), 0 <= y < {YMAX};",
+        f" * E_j(d) = sum of e[k][j] d^k, k = 0..{DEG}.  All values are float32. */",
         "#ifndef GELU_F32_TABLES_H",
         "#define GELU_F32_TABLES_H",
         "",
         f"#define GELU_F32_PIECES {PIECES}",
-        f"#define GELU_F32_INDEX_ALPHA {ALPHA!r}f",
-        f"#define GELU_F32_INDEX_BETA {BETA!r}f",
         f"#define GELU_F32_YMAX {float(YMAX)!r}f",
         f"#define GELU_F32_DEG {DEG}",
         "",
-        "static const float gelu_f32_centre[GELU_F32_PIECES] = {" + ", ".join(c.hex() for c, _, _ in pieces) + "};",
-        "static const float gelu_f32_a[GELU_F32_PIECES] = {" + ", ".join(A.hex() for _, A, _ in pieces) + "};",
-        "static const float gelu_f32_e[GELU_F32_DEG + 1][GELU_F32_PIECES] = {",
+        "/* Each array is 128 bytes, 64-byte aligned: the AVX-512 loops load",
+        " * them as whole cache lines. */",
+        "typedef struct {",
+        "    _Alignas(64) float centre[GELU_F32_PIECES];",
+        "    float a[GELU_F32_PIECES];",
+        "    float e[GELU_F32_DEG + 1][GELU_F32_PIECES];",
+        "    float alpha, beta;           /* piece index j = floor(y (alpha + beta y)) */",
+        "} gelu_f32_table;",
+        "",
     ]
-    for k in range(DEG + 1):
-        lines.append("    {" + ", ".join(float(es[k]).hex() for _, _, es in pieces) + "},")
-    lines += ["};", "", "#endif /* GELU_F32_TABLES_H */", ""]
+    report = []
+    for name, label, q, alpha, beta in TABLES:
+        tl, tr = gen_table(name, label, q, alpha, beta)
+        lines += tl
+        report += tr
+    lines += ["#endif /* GELU_F32_TABLES_H */", ""]
     return "\n".join(lines), report
 
 

@@ -36,13 +36,13 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "f32_exact.h"
+#include "f32_table.h"
 #include "narrow_exact.h"
 #include "narrow_tanh.h"
 
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
-#define GELU_F32_EXACT_AVX512 1
+#define GELU_F32_TABLE_AVX512 1
 #endif
 
 #define GELU_KERNEL_SET GELU_CAT2(gelu_kernels, GELU_ISA)
@@ -147,15 +147,6 @@ static void exact_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
     }
 }
 
-static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
-    tanh_y(buf->xs, buf->y, k);
-    for (ptrdiff_t i = 0; i < k; i++) {
-        double xs = buf->xs[i];
-        double r = narrow_tanh_value(xs, narrow_tanh_parts_of(buf->y[i]));
-        out[i] = (float)nan_or(buf->xd[i], r);
-    }
-}
-
 static void tanh_grad_times_block(f32_buffers *buf, float *out, ptrdiff_t k) {
     tanh_y(buf->xs, buf->y, k);
     for (ptrdiff_t i = 0; i < k; i++) {
@@ -174,43 +165,56 @@ static void tanh_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
     }
 }
 
-#define F32_ENTRY(name, block, binary)                                           \
-    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {    \
-        f32_blocks(block, x, binary ? g : NULL, out, n);                         \
+/* ---- float32 GELU, exact and tanh: float32 arithmetic (f32_table.h) ------ */
+
+/* The double-based narrow kernel of this ISA's build: the value of an input
+ * outside f32_table_in_range (|x| >= 4, NaN). */
+typedef double (*narrow_fn)(double x);
+
+#ifdef GELU_F32_TABLE_AVX512
+/* A table held in registers: each 32-entry column as two halves, so that
+ * a lookup of 16 indices is one two-register permute (no memory gather),
+ * and the loop loads nothing but x. */
+typedef struct {
+    __m512 lo[GELU_F32_DEG + 3], hi[GELU_F32_DEG + 3];   /* centre, a, e[0..DEG] */
+    __m512 alpha, beta;
+} f32_table_regs;
+
+static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table_regs *r) {
+    const float *cols[GELU_F32_DEG + 3];
+    cols[0] = t->centre;
+    cols[1] = t->a;
+    for (int k = 0; k <= GELU_F32_DEG; k++)
+        cols[2 + k] = t->e[k];
+    GELU_UNROLL
+    for (int c = 0; c < GELU_F32_DEG + 3; c++) {
+        r->lo[c] = _mm512_loadu_ps(cols[c]);
+        r->hi[c] = _mm512_loadu_ps(cols[c] + 16);
+        /* Opaque to the optimiser: otherwise GCC folds the (constant) table
+         * back into memory operands and reloads all of it every iteration,
+         * which makes the loop load-bound. */
+        __asm__("" : "+v"(r->lo[c]), "+v"(r->hi[c]));
     }
-
-/* ---- float32 exact GELU: float32 arithmetic (f32_exact.h) ---------------- */
-
-/* The value of an input outside f32_exact_in_range (|x| >= 4, tiny |x|,
- * NaN): the double-based narrow kernel of this ISA's build. */
-static inline float exact_f32_fallback(float x) {
-    return (float)GELU_SCALAR(exact_narrow)((double)x);
+    r->alpha = _mm512_set1_ps(t->alpha);
+    r->beta = _mm512_set1_ps(t->beta);
 }
 
-static inline float exact_f32_one(float x) {
-    return f32_exact_in_range(x) ? f32_exact_value(x) : exact_f32_fallback(x);
-}
+#define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
 
-#ifdef GELU_F32_EXACT_AVX512
-/* t[j] for 16 indices j < 32: one two-register permute, no memory gather. */
-static inline __m512 lut32(const float *t, __m512i j) {
-    return _mm512_permutex2var_ps(_mm512_loadu_ps(t), j, _mm512_loadu_ps(t + 16));
-}
-
-/* f32_exact_value on 16 lanes: the same operations in the same order. */
-static inline __m512 f32_exact_value16(__m512 x) {
+/* f32_table_value on 16 lanes: the same operations in the same order.
+ * *in_range gets f32_table_in_range of each lane. */
+static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m512 x, __mmask16 *in_range) {
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
-    __m512 y = _mm512_maskz_mov_ps(_mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS)),
-                                   _mm512_castsi512_ps(u));
-    __m512 g = _mm512_mul_ps(y, _mm512_fmadd_ps(_mm512_set1_ps(GELU_F32_INDEX_BETA), y,
-                                                _mm512_set1_ps(GELU_F32_INDEX_ALPHA)));
+    *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
+    __m512 y = _mm512_maskz_mov_ps(*in_range, _mm512_castsi512_ps(u));
+    __m512 g = _mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha));
     __m512i j = _mm512_cvttps_epi32(g);
-    __m512 d = _mm512_sub_ps(y, lut32(gelu_f32_centre, j));
-    __m512 e = lut32(gelu_f32_e[GELU_F32_DEG], j);
+    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
+    __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
     GELU_UNROLL
     for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = _mm512_fmadd_ps(e, d, lut32(gelu_f32_e[k], j));
-    __m512 a = lut32(gelu_f32_a, j);
+        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
+    __m512 a = LUT(t, 1, j);
     __m512 p = _mm512_mul_ps(y, a);
     __m512 p_lo = _mm512_fmsub_ps(y, a, p);
     __m512 h = _mm512_mask_mov_ps(y, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(-0.0f));
@@ -219,66 +223,82 @@ static inline __m512 f32_exact_value16(__m512 x) {
     return _mm512_sub_ps(s, _mm512_fmadd_ps(y, e, _mm512_sub_ps(p_lo, err)));
 }
 
-static inline __mmask16 f32_exact_in_range16(__m512 x) {
-    __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
-    __mmask16 mid = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS))
-                  & _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(GELU_F32_TINY_BITS));
-    return mid | _mm512_cmpeq_epu32_mask(u, _mm512_setzero_si512());
-}
-
-static void exact_f32(const void *xv, const void *g, void *outv, ptrdiff_t n) {
-    (void)g;
-    const float *x = xv;
-    float *out = outv;
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 xi = _mm512_loadu_ps(x + i);
-        __m512 r = f32_exact_value16(xi);
-        __mmask16 ok = f32_exact_in_range16(xi);
-        if (ok != 0xFFFF) {     /* rare for most data: fix those lanes one by one */
-            float xs[16], rs[16];
-            _mm512_storeu_ps(xs, xi);
-            _mm512_storeu_ps(rs, r);
-            for (int l = 0; l < 16; l++)
-                if (!((ok >> l) & 1))
-                    rs[l] = exact_f32_fallback(xs[l]);
-            r = _mm512_loadu_ps(rs);
+/* Two passes per block of up to 1024 elements: the fast formula, storing
+ * only the in-range lanes (a masked store: an out-of-range lane of an
+ * in-place call keeps its x), then the fallback for the lanes left.  No call
+ * in the first loop, so the table stays in registers. */
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, narrow_fn fallback, const float *x, float *out, ptrdiff_t n) {
+    enum { VBLOCK = 64 };     /* vectors of 16 per block */
+    __mmask16 ok[VBLOCK];
+    f32_table_regs regs;
+    f32_table_load(t, &regs);
+    ptrdiff_t b = 0;
+    /* Up to 15 elements one by one so that `out` is 64-byte aligned:
+     * stores that straddle two cache lines cost two (NumPy aligns to 16). */
+    for (; b < n && b < 16 && ((uintptr_t)(out + b) & 63) != 0; b++)
+        out[b] = f32_table_in_range(x[b]) ? f32_table_value(t, x[b]) : (float)fallback((double)x[b]);
+    while (n - b >= 16) {
+        ptrdiff_t nv = (n - b) / 16 < VBLOCK ? (n - b) / 16 : VBLOCK;
+        __mmask16 all = 0xFFFF;
+        for (ptrdiff_t v = 0; v < nv; v++) {
+            __m512 r = f32_table_value16(&regs, _mm512_loadu_ps(x + b + 16 * v), &ok[v]);
+            _mm512_mask_storeu_ps(out + b + 16 * v, ok[v], r);
+            all &= ok[v];
         }
-        _mm512_storeu_ps(out + i, r);
+        if (all != 0xFFFF) {    /* rare for most data */
+            for (ptrdiff_t v = 0; v < nv; v++)
+                for (int l = 0; l < 16; l++)
+                    if (!((ok[v] >> l) & 1))
+                        out[b + 16 * v + l] = (float)fallback((double)x[b + 16 * v + l]);
+            f32_table_load(t, &regs);
+        }
+        b += 16 * nv;
     }
-    for (; i < n; i++)
-        out[i] = exact_f32_one(x[i]);
+    for (; b < n; b++)
+        out[b] = f32_table_in_range(x[b]) ? f32_table_value(t, x[b]) : (float)fallback((double)x[b]);
 }
 #else
 /* Blocks: the fast formula for every element into a local buffer (a loop
  * the compiler vectorizes, gathers for the table), then the fallback for
  * the few elements outside its range, then one copy out (x is read in full
  * before out is written, so in-place calls are safe). */
-static void exact_f32(const void *xv, const void *g, void *outv, ptrdiff_t n) {
-    (void)g;
-    const float *x = xv;
-    float *out = outv;
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, narrow_fn fallback, const float *x, float *out, ptrdiff_t n) {
     float r[BLOCK];
     for (ptrdiff_t b = 0; b < n; b += BLOCK) {
         ptrdiff_t k = n - b < BLOCK ? n - b : BLOCK;
         int all_in = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
-            r[i] = f32_exact_value(x[b + i]);
-            all_in &= f32_exact_in_range(x[b + i]);
+            r[i] = f32_table_value(t, x[b + i]);
+            all_in &= f32_table_in_range(x[b + i]);
         }
         if (!all_in)
             for (ptrdiff_t i = 0; i < k; i++)
-                if (!f32_exact_in_range(x[b + i]))
-                    r[i] = exact_f32_fallback(x[b + i]);
+                if (!f32_table_in_range(x[b + i]))
+                    r[i] = (float)fallback((double)x[b + i]);
         memcpy(out + b, r, (size_t)k * sizeof *r);
     }
 }
 #endif
 
+static void exact_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_exact, GELU_SCALAR(exact_narrow), x, out, n);
+}
+
+static void tanh_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_tanh, GELU_SCALAR(tanh_narrow), x, out, n);
+}
+
+#define F32_ENTRY(name, block, binary)                                           \
+    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {    \
+        f32_blocks(block, x, binary ? g : NULL, out, n);                         \
+    }
+
+
 F32_ENTRY(exact_grad_f32, exact_grad_times_block, 0)
 F32_ENTRY(exact_grad2_f32, exact_grad2_block, 0)
 F32_ENTRY(exact_backward_f32, exact_grad_times_block, 1)
-F32_ENTRY(tanh_f32, tanh_block, 0)
 F32_ENTRY(tanh_grad_f32, tanh_grad_times_block, 0)
 F32_ENTRY(tanh_grad2_f32, tanh_grad2_block, 0)
 F32_ENTRY(tanh_backward_f32, tanh_grad_times_block, 1)

@@ -1,0 +1,80 @@
+/*
+ * f32_table.h -- exact GELU and the tanh formula in float32 arithmetic, for
+ * float32 inputs with 2^-25 <= |x| < 4 (and x = +-0): the fast path of the
+ * float32 loops.
+ *
+ * Formula:  GELU(x) = x (1 - Q(y)) for x >= 0, -y Q(y) for x < 0, y = |x|,
+ *           with Q(y) = Phi(-y) (exact GELU, x Phi(x)) or
+ *           Q(y) = sigma(-2 u(y)), u = sqrt(2/pi) (y + 0.044715 y^3)
+ *           (the tanh formula, x sigma(2u) = x (1 + tanh u) / 2).
+ * Method:   Q(y) = A + E(d) from a 32-piece table per variant
+ *           (gelu_f32_tables.h, made by tools/gen_f32_tables.py): A = Q(c)
+ *           as a float32, E a degree-5 polynomial in d = y - c (exact).  y A is split exactly with an
+ *           FMA (p + p_lo); only the small term y E (|E| <= 0.215 Q) and
+ *           p_lo are rounded before the last operation, and for x > 0 the
+ *           difference x - p is carried exactly (Fast2Sum, |x| >= |p|).
+ *           Every operation is a float32 add, multiply or fmaf, so the
+ *           result is the same on every ISA and in every lane.
+ * Error:    tables 2^-29.0 (exact) and 2^-28.6 (tanh) relative; the
+ *           rounding of E's last Horner step and of fma(y, E, p_lo - err)
+ *           each add at most 2^-24 |y E|, with |E| <= 0.215 Q (exact) and
+ *           0.257 Q (tanh), so an a priori bound is 0.5 + 2 (0.257 + 2^-4.6)
+ *           < 1.05 ulp; measured over every float32 input (docs/accuracy.md):
+ *           float32 max ulp  exact 0.876, tanh 0.90.
+ * Range:    2^-25 <= |x| < 4, and +-0.  Outside it (|x| >= 4, tiny x,
+ *           NaN) the loops use the double-based narrow kernels
+ *           (narrow_exact.h, narrow_tanh.h) instead; f32_table_in_range
+ *           says which, from x alone, so each input always takes the same
+ *           path whatever the ISA, thread or position in the array.
+ */
+#ifndef GELU_F32_TABLE_H
+#define GELU_F32_TABLE_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gelu_f32_tables.h"
+#include "gelu_unroll.h"
+
+
+/* |x| as bits: range tests on integers raise no floating-point flag for a
+ * NaN (compilers may turn even isless() into a signaling compare under
+ * -fno-trapping-math, which the array loops need). */
+static inline uint32_t f32_abs_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u & 0x7fffffffu;
+}
+
+#define GELU_F32_YMAX_BITS 0x40800000u   /* 4.0f */
+
+/* The fast path's domain, |x| < 4.  False for NaN. */
+static inline int f32_table_in_range(float x) {
+    return f32_abs_bits(x) < GELU_F32_YMAX_BITS;
+}
+
+/* GELU(x) for x in range; for other finite x a finite, meaningless value.
+ * One formula for both signs: with h = x for x >= 0 and h = -0 for x < 0,
+ *     GELU(x) = h - y Q(y) = (s + err) - (p_lo + y E),   s + err = h - p,
+ * which is -(p + (y E + p_lo)) for x < 0 (err = 0), and keeps the sign of
+ * a zero x (s - (+0) with s = h - 0 = h). */
+static inline float f32_table_value(const gelu_f32_table *t, float x) {
+    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;  /* keeps the index in the table */
+    /* y (alpha + beta y) is monotone in y and below 32 for every y < 4 */
+    int j = (int)(y * fmaf(t->beta, y, t->alpha));
+    float d = y - t->centre[j];
+    float e = t->e[GELU_F32_DEG][j];
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = fmaf(e, d, t->e[k][j]);
+    float a = t->a[j];
+    float p = y * a;
+    float p_lo = fmaf(y, a, -p);
+    float h = signbit(x) ? -0.0f : y;     /* y, not x: finite for every x */
+    float s = h - p;
+    float err = (h - s) - p;              /* exact: Fast2Sum, |h| >= |p| or h = -0 */
+    return s - fmaf(y, e, p_lo - err);
+}
+
+#endif /* GELU_F32_TABLE_H */
