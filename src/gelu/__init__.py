@@ -10,7 +10,8 @@ np.float32(0.8413448)
 
 Large arrays are computed on several threads: `set_num_threads` and
 `get_num_threads` (environment: GELU_NUM_THREADS).  ``__all__`` lists the
-ufuncs only.
+ufuncs only.  With ml_dtypes installed, the ufuncs also take and return
+``ml_dtypes.bfloat16`` arrays (gelu/_bfloat16.py).
 """
 
 from gelu._ufuncs import (
@@ -26,8 +27,11 @@ from gelu._ufuncs import (
 )
 from gelu._config import _apply_environment, _get_isa, _isa_available, _set_isa, get_num_threads, set_num_threads
 
+from gelu import _bfloat16
+
 _apply_environment()
-del _apply_environment
+_bfloat16.register()
+del _apply_environment, _bfloat16
 
 __all__ = [
     "gelu",

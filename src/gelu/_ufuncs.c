@@ -83,7 +83,10 @@ static void *loop_data[N_UFUNCS][N_LOOPS];
 
 /* ---- loops -------------------------------------------------------------- */
 
-enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE };
+/* LOOP_BF16 is not among the N_LOOPS loops every ufunc is made with: it is
+ * added for ml_dtypes' bfloat16 when that is installed, and serves the
+ * private bit-pattern ufuncs (see make_bf16_bits_ufunc). */
+enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE, LOOP_BF16 };
 
 /* Smallest number of elements worth handing to another thread, per loop
  * dtype and function: about 50 microseconds of one thread's work, rounded
@@ -92,11 +95,12 @@ enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE };
  * about 40 microseconds on a VM; with this grain a split never costs
  * much, and when the workers are still spinning from the previous call
  * (back-to-back calls) it halves the time. */
-static const ptrdiff_t GRAIN[N_LOOPS][GELU_N_FUNCS] = {
+static const ptrdiff_t GRAIN[N_LOOPS + 1][GELU_N_FUNCS] = {
     /* gelu, grad, grad2, backward, tanh, tanh_grad, tanh_grad2, tanh_backward */
     [LOOP_HALF] = {4096, 4096, 8192, 4096, 8192, 4096, 4096, 4096},
     [LOOP_FLOAT] = {16384, 16384, 65536, 16384, 32768, 32768, 32768, 32768},
     [LOOP_DOUBLE] = {4096, 2048, 8192, 2048, 8192, 4096, 4096, 4096},
+    [LOOP_BF16] = {16384, 16384, 65536, 16384, 32768, 32768, 32768, 32768},
 };
 
 typedef struct {
@@ -130,8 +134,10 @@ contiguous_in(const char *a, npy_intp step, size_t size, void *buf, npy_intp n)
 static void
 array_range(const loop_call *c, char *const *a, npy_intp n)
 {
-    size_t size = c->loop == LOOP_FLOAT ? sizeof(float) : sizeof(double);
-    gelu_array_fn f = c->loop == LOOP_FLOAT ? c->set->f32[c->fn] : c->set->f64[c->fn];
+    size_t size = c->loop == LOOP_FLOAT ? sizeof(float) : c->loop == LOOP_BF16 ? 2 : sizeof(double);
+    gelu_array_fn f = c->loop == LOOP_FLOAT  ? c->set->f32[c->fn]
+                      : c->loop == LOOP_BF16 ? c->set->bf16[c->fn]
+                                             : c->set->f64[c->fn];
     const npy_intp *st = c->steps;
     int o = c->nin;  /* index of the output operand */
     if (st[0] == (npy_intp)size && st[o] == (npy_intp)size &&
@@ -200,6 +206,13 @@ static void
 loop_double(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
 {
     run_loop(LOOP_DOUBLE, args, dimensions, steps, data);
+}
+
+/* bfloat16 as 16-bit patterns: ml_dtypes.bfloat16 or the private uint16 ufuncs. */
+static void
+loop_bf16(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+{
+    run_loop(LOOP_BF16, args, dimensions, steps, data);
 }
 
 /* Raise the TypeError for input `arg` of `ufunc`, whose dtype is `dtype`
@@ -425,6 +438,64 @@ make_ufunc(int index)
     return uf;
 }
 
+/* ---- bfloat16 ------------------------------------------------------------ */
+
+static PyUFuncGenericFunction bf16_loops[1];
+static const char bf16_bits_types[3] = {NPY_UINT16, NPY_UINT16, NPY_UINT16};
+static void *bf16_loop_data[N_UFUNCS][1];
+
+/* A private ufunc that computes GELU_UFUNCS[index] on bfloat16 values held
+ * as uint16 bit patterns (`_bf16_bits_<name>`): gelu.torch passes bfloat16
+ * tensors through it zero-copy, with NumPy's broadcasting, strides and
+ * `out=`, whether or not ml_dtypes is installed. */
+static PyObject *
+make_bf16_bits_ufunc(int index)
+{
+    const gelu_ufunc_spec *spec = &GELU_UFUNCS[index];
+    bf16_loop_data[index][0] = (void *)spec;
+    /* NumPy keeps the name pointer, so the names live in static storage. */
+    static char names[N_UFUNCS][48];
+    snprintf(names[index], sizeof names[index], "_bf16_bits_%s", spec->name);
+    return PyUFunc_FromFuncAndData(
+        bf16_loops, bf16_loop_data[index], (char *)bf16_bits_types, 1, spec->nin, 1,
+        PyUFunc_None, names[index],
+        "bfloat16 bit patterns (uint16) in and out; private to gelu.torch", 0);
+}
+
+/* _register_bfloat16(type_num): add the bfloat16 loop to every public ufunc
+ * for the user dtype with that number (ml_dtypes.bfloat16).  Idempotent. */
+static PyObject *
+py_register_bfloat16(PyObject *module, PyObject *arg)
+{
+    long type_num = PyLong_AsLong(arg);
+    if (type_num == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (type_num < NPY_USERDEF) {
+        PyErr_SetString(PyExc_ValueError, "type_num must be a user-defined dtype's number");
+        return NULL;
+    }
+    static int registered = 0;
+    if (registered) {
+        Py_RETURN_NONE;
+    }
+    for (int i = 0; i < N_UFUNCS; i++) {
+        PyObject *uf = PyObject_GetAttrString(module, GELU_UFUNCS[i].name);
+        if (uf == NULL) {
+            return NULL;
+        }
+        int types[3] = {(int)type_num, (int)type_num, (int)type_num};
+        int ret = PyUFunc_RegisterLoopForType((PyUFuncObject *)uf, (int)type_num, loop_bf16,
+                                              types, (void *)&GELU_UFUNCS[i]);
+        Py_DECREF(uf);
+        if (ret < 0) {
+            return NULL;
+        }
+    }
+    registered = 1;
+    Py_RETURN_NONE;
+}
+
 /* ---- configuration (validated and documented in gelu/_config.py) ------- */
 
 static PyObject *
@@ -504,6 +575,8 @@ static PyMethodDef gelu_ufuncs_methods[] = {
     {"_get_isa", py_get_isa, METH_NOARGS, "Name of the kernel set in use."},
     {"_set_isa", py_set_isa, METH_O, "Use the kernel set of that name, or 'best'."},
     {"_isa_available", py_isa_available, METH_NOARGS, "Kernel sets this machine can run."},
+    {"_register_bfloat16", py_register_bfloat16, METH_O,
+     "Add the bfloat16 loop for the user dtype with this number (ml_dtypes.bfloat16)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -525,6 +598,7 @@ PyInit__ufuncs(void)
     for (int k = 0; k < N_LOOPS; k++) {
         unary_loops[k] = binary_loops[k] = loops[k];
     }
+    bf16_loops[0] = loop_bf16;
     if (gelu_threads_init() != 0) {
         PyErr_SetString(PyExc_RuntimeError, "gelu: cannot register the thread pool's fork handlers");
         return NULL;
@@ -546,6 +620,13 @@ PyInit__ufuncs(void)
         PyObject *uf = make_ufunc(i);
         if (uf == NULL || PyModule_AddObject(m, GELU_UFUNCS[i].name, uf) < 0) {
             Py_XDECREF(uf);
+            goto fail;
+        }
+        PyObject *bits = make_bf16_bits_ufunc(i);
+        char attr[64];
+        snprintf(attr, sizeof attr, "_bf16_bits_%s", GELU_UFUNCS[i].name);
+        if (bits == NULL || PyModule_AddObject(m, attr, bits) < 0) {
+            Py_XDECREF(bits);
             goto fail;
         }
     }

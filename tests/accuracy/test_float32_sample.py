@@ -37,3 +37,21 @@ def test_adversarial_points_against_flint_oracle():
     for name, (m, wx, n) in res.items():
         assert n >= 12000
         assert m <= BOUNDS.get(name, BOUND), f"{name}: {m} ulp at x = {wx!r}"
+
+
+@pytest.mark.parametrize("g", [3e38, -1e20, 2.0**40])
+@pytest.mark.parametrize("name", ["gelu_backward", "gelu_tanh_backward"])
+def test_backward_far_left_tail_with_huge_g(name, g):
+    # g * grad(x) is a normal float32 there although grad(x) underflows:
+    # the kernels must not stop at the clamp they use for the other functions.
+    pytest.importorskip("flint")
+    from gelu.accuracy import oracle
+
+    import gelu
+
+    x = np.linspace(-30.0, -8.0, 4001).astype(np.float32)
+    g32 = np.float32(g)
+    with np.errstate(over="ignore"):
+        got = getattr(gelu, name)(x, g32)
+    err = oracle.ulp_errors(name, x, got, float(g32))
+    assert err.max() <= BOUND, f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"

@@ -136,6 +136,12 @@ static void exact_grad_times_block(f32_buffers *buf, float *out, ptrdiff_t k) {
         double r = narrow_exact_grad_times(buf->xs[i], buf->gd[i], buf->y[i], buf->pdf[i], buf->m[i]);
         out[i] = (float)nan_or(buf->xd[i], r);
     }
+    /* x < -16: the scalar kernel's tail (narrow_exact_backward_tail), which
+     * differs from the clamped value only for huge |g|.  A call, so that the
+     * compiler does not run the tail formula on other lanes. */
+    for (ptrdiff_t i = 0; i < k; i++)
+        if (buf->xs[i] < -NARROW_EXACT_TAIL_CLAMP)
+            out[i] = (float)GELU_SCALAR(exact_backward_narrow)(buf->xs[i], buf->gd[i]);
 }
 
 static void exact_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
@@ -154,6 +160,10 @@ static void tanh_grad_times_block(f32_buffers *buf, float *out, ptrdiff_t k) {
         double r = narrow_tanh_grad_times(xs, buf->gd[i], narrow_tanh_parts_of(buf->y[i]));
         out[i] = (float)nan_or(buf->xd[i], r);
     }
+    /* x < -12: the scalar kernel's tail, as in exact_grad_times_block. */
+    for (ptrdiff_t i = 0; i < k; i++)
+        if (buf->xs[i] < -NARROW_TANH_TAIL_CLAMP)
+            out[i] = (float)GELU_SCALAR(tanh_backward_narrow)(buf->xs[i], buf->gd[i]);
 }
 
 static void tanh_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
@@ -303,12 +313,66 @@ F32_ENTRY(tanh_grad_f32, tanh_grad_times_block, 0)
 F32_ENTRY(tanh_grad2_f32, tanh_grad2_block, 0)
 F32_ENTRY(tanh_backward_f32, tanh_grad_times_block, 1)
 
+/* ---- bfloat16 loops: through the float32 functions ----------------------- */
+
+static inline float bf16_widen(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* float32 -> bfloat16, round to nearest even, on the bits: no flag raised.
+ * A NaN keeps its sign and top payload bits and is made quiet. */
+static inline uint16_t bf16_round(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x0040u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+/* Blocks of BLOCK: widen x (and g) into local float32 buffers, run the
+ * float32 function there, round into out.  Every read of x and g happens
+ * before the block's writes, so in-place calls are safe. */
+static void bf16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out, ptrdiff_t n) {
+    float xb[BLOCK], gb[BLOCK];
+    for (ptrdiff_t b = 0; b < n; b += BLOCK) {
+        ptrdiff_t k = n - b < BLOCK ? n - b : BLOCK;
+        for (ptrdiff_t i = 0; i < k; i++)
+            xb[i] = bf16_widen(x[b + i]);
+        if (g != NULL)
+            for (ptrdiff_t i = 0; i < k; i++)
+                gb[i] = bf16_widen(g[b + i]);
+        f32fn(xb, g != NULL ? gb : NULL, xb, k);
+        for (ptrdiff_t i = 0; i < k; i++)
+            out[b + i] = bf16_round(xb[i]);
+    }
+}
+
+#define BF16_ENTRY(name, f32fn, binary)                                          \
+    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {    \
+        bf16_blocks(f32fn, x, binary ? g : NULL, out, n);                        \
+    }
+
+BF16_ENTRY(exact_bf16, exact_f32, 0)
+BF16_ENTRY(exact_grad_bf16, exact_grad_f32, 0)
+BF16_ENTRY(exact_grad2_bf16, exact_grad2_f32, 0)
+BF16_ENTRY(exact_backward_bf16, exact_backward_f32, 1)
+BF16_ENTRY(tanh_bf16, tanh_f32, 0)
+BF16_ENTRY(tanh_grad_bf16, tanh_grad_f32, 0)
+BF16_ENTRY(tanh_grad2_bf16, tanh_grad2_f32, 0)
+BF16_ENTRY(tanh_backward_bf16, tanh_backward_f32, 1)
+
 const gelu_kernel_set GELU_KERNEL_SET = {
 #define GELU_STR2(s) #s
 #define GELU_STR(s) GELU_STR2(s)
     .isa = GELU_STR(GELU_ISA),
     .f32 = {exact_f32, exact_grad_f32, exact_grad2_f32, exact_backward_f32,
             tanh_f32, tanh_grad_f32, tanh_grad2_f32, tanh_backward_f32},
+    .bf16 = {exact_bf16, exact_grad_bf16, exact_grad2_bf16, exact_backward_bf16,
+             tanh_bf16, tanh_grad_bf16, tanh_grad2_bf16, tanh_backward_bf16},
     .f64 = {GELU_F64(exact), GELU_F64(exact_grad), GELU_F64(exact_grad2), GELU_F64(exact_backward),
             GELU_F64(tanh), GELU_F64(tanh_grad), GELU_F64(tanh_grad2), GELU_F64(tanh_backward)},
     .narrow_unary = {GELU_SCALAR(exact_narrow), GELU_SCALAR(exact_grad_narrow), GELU_SCALAR(exact_grad2_narrow), NULL,

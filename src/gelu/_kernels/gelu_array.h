@@ -12,8 +12,10 @@
  * Array functions take contiguous arrays: out[i] = f(x[i]) or
  * f(x[i], g[i]) for 0 <= i < n, g ignored (may be NULL) for the unary
  * functions.  out may be x or g itself (in place), but must not overlap
- * them otherwise.  float32 arrays use the *_narrow formulas and round once;
- * float64 arrays use the double-double ones.  No allocation, no global
+ * them otherwise.  float32 arrays use the float32 table kernels
+ * (f32_table.h) for gelu and gelu_tanh on |x| < 4 and the *_narrow formulas
+ * (double, one rounding) otherwise; float64 arrays use the double-double
+ * ones; bfloat16 arrays go through the float32 functions.  No allocation, no global
  * state, thread-safe; NaN in gives NaN out with no spurious flag.
  */
 #ifndef GELU_ARRAY_H
@@ -46,6 +48,10 @@ typedef struct {
     const char *isa;                       /* "baseline", "avx2" or "avx512" */
     gelu_array_fn f32[GELU_N_FUNCS];       /* float32 in and out */
     gelu_array_fn f64[GELU_N_FUNCS];       /* float64 in and out */
+    /* bfloat16 in and out, as uint16 bit patterns: widened to float32 (exact),
+     * computed by the f32 functions above, rounded once to bfloat16 (to
+     * nearest even; NaN stays NaN). */
+    gelu_array_fn bf16[GELU_N_FUNCS];
     /* The narrow scalar kernels, compiled for this ISA: for callers that
      * convert element by element (float16).  NULL where the arity differs. */
     gelu_unary_fn narrow_unary[GELU_N_FUNCS];

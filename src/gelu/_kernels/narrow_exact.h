@@ -65,11 +65,26 @@ static inline double narrow_exact_scalar(double x) {
     return narrow_exact_value(x, y, narrow_normal_pdf(y), narrow_mills(y));
 }
 
+/* g * grad(x) for x < -16, where narrow_exact_y's clamp would give
+ * g * grad(-16): right only while that underflows, |g| < 2^33.  Here
+ * grad(x) = phi(y) (M(y) - y), y = -x, with five terms of M's asymptotic
+ * series (truncation < 945 / y^11, relative 2^-33 of M - y at y = 16); y is
+ * clamped at 20, where |grad| < 2^-285, so g * grad underflows for every
+ * float32 g.  Scalar only (array loops call it for those elements). */
+#define NARROW_EXACT_BACKWARD_TAIL_CLAMP 20.0
+static inline double narrow_exact_backward_tail(double x, double g) {
+    double y = -x < NARROW_EXACT_BACKWARD_TAIL_CLAMP ? -x : NARROW_EXACT_BACKWARD_TAIL_CLAMP;
+    double r = 1.0 / (y * y);
+    double m = (1.0 - r * (1.0 - r * (3.0 - r * (15.0 - 105.0 * r)))) / y;
+    return g * (narrow_normal_pdf(y) * (m - y));
+}
+
 /* For NaN x the result is x + g, which on IEEE hardware is x's NaN, quieted
  * (the first operand's, if both are NaN).  Written x + x so that it stays
  * x's whatever operand order the compiler picks for a commutative add. */
 static inline double narrow_exact_grad_times_scalar(double x, double g) {
     if (isnan(x)) return x + x;
+    if (x < -NARROW_EXACT_TAIL_CLAMP) return narrow_exact_backward_tail(x, g);
     double y = narrow_exact_y(x);
     return narrow_exact_grad_times(x, g, y, narrow_normal_pdf(y), narrow_mills(y));
 }

@@ -71,6 +71,18 @@ static inline double narrow_tanh_grad2(double x, narrow_tanh_parts p) {
     return narrow_in_patch(fabs(x), gelu_narrow_patch_tanh_grad2_x0) ? patch : r;
 }
 
+/* g * gelu_tanh_grad(x) for x < -12, where narrow_tanh_y's clamp would
+ * give g * grad(-12): right only while that underflows (|g| < 2^55).  The
+ * same left-side formula at y = min(-x, 14); beyond 14, |grad| < 2^-300 and
+ * g * grad underflows for every float32 g.  Scalar only. */
+#define NARROW_TANH_BACKWARD_TAIL_CLAMP 14.0
+static inline double narrow_tanh_backward_tail(double x, double g) {
+    double y = -x < NARROW_TANH_BACKWARD_TAIL_CLAMP ? -x : NARROW_TANH_BACKWARD_TAIL_CLAMP;
+    narrow_tanh_parts p = narrow_tanh_parts_of(y);
+    double t = 2.0 * p.y * p.du * p.s_big;
+    return g * ((p.e * p.s_big) * (1.0 - t));
+}
+
 /* The scalar kernels, NaN included (gelu_tanh_narrow.c exports them). */
 static inline double narrow_tanh_scalar(double x) {
     if (isnan(x)) return x + x;
@@ -80,6 +92,7 @@ static inline double narrow_tanh_scalar(double x) {
 /* x + x for NaN x: see narrow_exact_grad_times_scalar. */
 static inline double narrow_tanh_grad_times_scalar(double x, double g) {
     if (isnan(x)) return x + x;
+    if (x < -NARROW_TANH_TAIL_CLAMP) return narrow_tanh_backward_tail(x, g);
     return narrow_tanh_grad_times(x, g, narrow_tanh_parts_of(narrow_tanh_y(x)));
 }
 

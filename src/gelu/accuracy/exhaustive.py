@@ -117,19 +117,38 @@ def run(stride: int = 1, start: int = 0, stop: int = TOTAL, g: float = DEFAULT_G
 
 def run_float16(g: float = DEFAULT_G) -> ExhaustiveResult:
     """Every float16 input (65,536), all eight functions, against the python-flint oracle."""
+    return run_16bit("float16", g)
+
+
+def run_bfloat16(g: float = DEFAULT_G) -> ExhaustiveResult:
+    """Every bfloat16 input (65,536; needs ml_dtypes), all eight functions, against python-flint."""
+    return run_16bit("bfloat16", g)
+
+
+def run_16bit(dtype_name: str, g: float = DEFAULT_G) -> ExhaustiveResult:
+    """Every input of a 16-bit float type ("float16" or "bfloat16"), all eight functions."""
     import gelu
     from gelu.accuracy import oracle
 
+    if dtype_name == "bfloat16":
+        import ml_dtypes
+
+        dtype = np.dtype(ml_dtypes.bfloat16)
+    else:
+        dtype = np.dtype(dtype_name)
     t0 = time.perf_counter()
-    x = np.arange(2**16, dtype=np.uint16).view(np.float16)
-    g16 = np.float16(g)
-    result = ExhaustiveResult({n: FunctionResult(n) for n in FUNCTION_NAMES}, g=float(g16), dtype="float16")
+    x = np.arange(2**16, dtype=np.uint16).view(dtype)
+    g16 = np.array(g, dtype=dtype)[()]
+    result = ExhaustiveResult({n: FunctionResult(n) for n in FUNCTION_NAMES}, g=float(g16), dtype=dtype_name)
     for name in FUNCTION_NAMES:
         f = getattr(gelu, name)
         with np.errstate(invalid="ignore", over="ignore"):  # signalling NaNs; g * grad may overflow
             got = f(x, g16) if name.endswith("_backward") else f(x)
-        err = oracle.ulp_errors(name, x.astype(np.float64), got, float(g16) if name.endswith("_backward") else None)
-        finite = np.isfinite(x)
+        assert got.dtype == dtype, f"{name} returned {got.dtype} for {dtype_name}"
+        with np.errstate(invalid="ignore"):  # widening a signalling NaN
+            xd = x.astype(np.float64)
+        err = oracle.ulp_errors(name, xd, got, float(g16) if name.endswith("_backward") else None)
+        finite = np.isfinite(xd)
         bad = int(np.count_nonzero(~finite & (err > 0)))
         e = np.where(finite, err, 0.0)
         i = int(np.argmax(e))

@@ -141,9 +141,19 @@ def value(name: str, x: float, g: float | None = None):
         flint.ctx.prec = old
 
 
+def finfo(dtype):
+    """np.finfo, or ml_dtypes.finfo for ml_dtypes' types (bfloat16)."""
+    try:
+        return np.finfo(dtype)
+    except (TypeError, ValueError):
+        import ml_dtypes
+
+        return ml_dtypes.finfo(dtype)
+
+
 def ulp_of(y, dtype) -> float:
     """ulp of the (exact) value ``y`` in ``dtype``, as a float (may be tiny)."""
-    fi = np.finfo(dtype)
+    fi = finfo(dtype)
     p = fi.nmant + 1
     if isinstance(y, float):
         ay = abs(y)
@@ -169,7 +179,7 @@ def _error_in_ulps(y, got: float, dtype) -> float:
         return abs(got - y) / ulp_of(y, dtype)
     if math.isnan(got):
         return math.inf
-    fi = np.finfo(dtype)
+    fi = finfo(dtype)
     big = float(fi.max)
     if math.isinf(got):
         # Correct only if the true value rounds past the largest finite number.
@@ -192,7 +202,9 @@ def ulp_errors(name: str, x, got, g=None) -> np.ndarray:
     xs = np.asarray(x, dtype=np.float64).ravel()
     gs = None if g is None else np.broadcast_to(np.asarray(g, dtype=np.float64), got.shape).ravel()
     out = np.empty(xs.size)
-    for i, (xi, yi) in enumerate(zip(xs.tolist(), got.astype(np.float64).ravel().tolist())):
+    with np.errstate(invalid="ignore"):  # widening a signalling NaN result
+        got64 = got.astype(np.float64)
+    for i, (xi, yi) in enumerate(zip(xs.tolist(), got64.ravel().tolist())):
         y = value(name, xi, None if gs is None else float(gs[i]))
         out[i] = _error_in_ulps(y, yi, dtype)
     return out.reshape(got.shape)

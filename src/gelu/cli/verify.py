@@ -1,4 +1,4 @@
-"""gelu verify: check every float32 (or float16) input against an independent reference."""
+"""gelu verify: check every float32 (or float16, bfloat16) input against an independent reference."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ from gelu.cli._output import Output
 FUNCTIONS = ("gelu", "gelu_grad", "gelu_grad2", "gelu_backward",
              "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_grad2", "gelu_tanh_backward")
 
-SUMMARY = "check all 2**32 float32 (or 65,536 float16) inputs against an independent reference"
+SUMMARY = "check all 2**32 float32 (or 65,536 float16/bfloat16) inputs against an independent reference"
 DESCRIPTION = """\
 Feed every float32 bit pattern to the installed ufuncs and compare each result
 with a long double reference built on the C library's erfcl/expl, which shares
@@ -18,7 +18,8 @@ python-flint by the tests).  Reports the max error in ulps of the true value,
 the input where it occurs, wrong special values (NaN, +-inf), and pass or fail
 against the documented bound.  All eight functions are computed at every
 input; --function only narrows what is reported.  The backward functions use
-a fixed multiplier --g.  float16 (65,536 inputs) is checked against the
+a fixed multiplier --g.  float16 and bfloat16 (65,536 inputs each; bfloat16
+needs ml_dtypes) are checked against the
 python-flint oracle instead.  Ctrl-C stops early and reports what was checked.
 A full float32 run takes about an hour on 2 cores."""
 EXAMPLES = """\
@@ -26,7 +27,8 @@ examples:
   gelu verify --exhaustive
   gelu verify --exhaustive --function gelu --function gelu_grad
   gelu verify --stride 4099          # a quick sample of every 4099th pattern
-  gelu verify --exhaustive --dtype float16"""
+  gelu verify --exhaustive --dtype float16
+  gelu verify --exhaustive --dtype bfloat16"""
 
 
 def add_arguments(parser) -> None:
@@ -34,8 +36,8 @@ def add_arguments(parser) -> None:
                         help="check every input (float32: 2**32 of them)")
     parser.add_argument("--stride", type=int, default=None, metavar="N",
                         help="float32 only: check every N-th bit pattern instead (a sample)")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float16"),
-                        help="float32 (default) or float16")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"),
+                        help="float32 (default), float16 or bfloat16")
     parser.add_argument("--function", action="append", default=None, metavar="NAME",
                         help="report only these functions (repeat or use commas)")
     parser.add_argument("--bound", type=float, default=1.0, metavar="ULP",
@@ -75,13 +77,18 @@ def run(args, out: Output) -> int:
         raise UsageError("--bound must be a positive number of ulps")
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
-    if args.dtype == "float16":
+    if args.dtype in ("float16", "bfloat16"):
         try:
             import flint  # noqa: F401
         except ImportError:
-            raise CLIError("float16 is checked against python-flint: pip install python-flint") from None
-        out.note("float16: all 65,536 inputs against the python-flint oracle")
-        res = exhaustive.run_float16(g=args.g)
+            raise CLIError(f"{args.dtype} is checked against python-flint: pip install python-flint") from None
+        if args.dtype == "bfloat16":
+            try:
+                import ml_dtypes  # noqa: F401
+            except ImportError:
+                raise CLIError("bfloat16 arrays need ml_dtypes: pip install ml_dtypes") from None
+        out.note(f"{args.dtype}: all 65,536 inputs against the python-flint oracle")
+        res = exhaustive.run_16bit(args.dtype, g=args.g)
     else:
         stride = args.stride or 1
         total = len(range(0, exhaustive.TOTAL, stride))
