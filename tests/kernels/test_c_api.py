@@ -26,7 +26,8 @@ def host(tmp_path_factory):
 
 
 def test_c_host_matches_the_ufuncs_bit_for_bit(host):
-    xs = [0.0, -0.0, 1.0, -1.0, -0.7517915246935645, -5.5, -10.0, -37.6, 1e300, -1e300, 1.4185, 3.0, 5e-324]
+    xs = [0.0, -0.0, 1.0, -1.0, -0.7517915246935645, -5.5, -10.0, -37.6, 1e300, -1e300, 1.4185, 3.0, 5e-324,
+          -3.99, 2.5, -0.26, 1e-30, -2.0**-25]
     out = subprocess.run([str(host), *map(repr, xs)], check=True, capture_output=True, text=True).stdout
     rows = [[float.fromhex(v) for v in line.split()] for line in out.splitlines()]
     assert len(rows) == len(xs)
@@ -41,6 +42,11 @@ def test_c_host_matches_the_ufuncs_bit_for_bit(host):
         # about 2^-33 relative, gelu_kernels.h)
         for narrow, wide in ((row[7], row[1]), (row[8], row[4])) if 2.0**-126 <= abs(x) <= 10 else ():
             assert abs(narrow - wide) <= 2.0**-31 * abs(wide), f"x = {x!r}"
+        # the float32 entry points are the float32 ufuncs, bit for bit
+        with np.errstate(over="ignore"):
+            x32 = np.float32(x)
+            assert np.float32(row[9]).tobytes() == gelu.gelu(x32).tobytes(), f"x = {x!r}"
+            assert np.float32(row[10]).tobytes() == gelu.gelu_tanh(x32).tobytes(), f"x = {x!r}"
 
 
 def test_c_host_special_values(host):

@@ -14,6 +14,7 @@
 #include "gelu_kernels.h"
 
 #include "narrow_exact.h"
+#include "f32_table.h"
 
 double gelu_exact_narrow(double x) { return narrow_exact_scalar(x); }
 
@@ -22,3 +23,7 @@ double gelu_exact_grad_narrow(double x) { return narrow_exact_grad_times_scalar(
 double gelu_exact_backward_narrow(double x, double g) { return narrow_exact_grad_times_scalar(x, g); }
 
 double gelu_exact_grad2_narrow(double x) { return narrow_exact_grad2_scalar(x); }
+
+float gelu_exact_f32(float x) {
+    return f32_table_in_range(x) ? f32_table_value(&gelu_f32_table_exact, x) : (float)narrow_exact_scalar((double)x);
+}

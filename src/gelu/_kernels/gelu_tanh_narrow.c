@@ -12,6 +12,7 @@
 #include "gelu_kernels.h"
 
 #include "narrow_tanh.h"
+#include "f32_table.h"
 
 double gelu_tanh_narrow(double x) { return narrow_tanh_scalar(x); }
 
@@ -20,3 +21,7 @@ double gelu_tanh_grad_narrow(double x) { return narrow_tanh_grad_times_scalar(x,
 double gelu_tanh_backward_narrow(double x, double g) { return narrow_tanh_grad_times_scalar(x, g); }
 
 double gelu_tanh_grad2_narrow(double x) { return narrow_tanh_grad2_scalar(x); }
+
+float gelu_tanh_f32(float x) {
+    return f32_table_in_range(x) ? f32_table_value(&gelu_f32_table_tanh, x) : (float)narrow_tanh_scalar((double)x);
+}
