@@ -177,9 +177,31 @@ static void tanh_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
 
 /* ---- float32 GELU, exact and tanh: float32 arithmetic (f32_table.h) ------ */
 
-/* The double-based narrow kernel of this ISA's build: the value of an input
- * outside f32_table_in_range (|x| >= 4, NaN). */
-typedef double (*narrow_fn)(double x);
+/* The double-based loops above, for the inputs outside f32_table_in_range
+ * (|x| >= 4, NaN): they get those inputs gathered into a buffer of their
+ * own, so that many of them (wide-range data) still go through vectorized
+ * code, and give the same bits as the scalar kernels. */
+static void exact_block(f32_buffers *buf, float *out, ptrdiff_t k) {
+    exact_y(buf->xs, buf->y, k);
+    normal_pdf(buf->y, buf->pdf, k);
+    mills(buf->y, buf->m, k);
+    for (ptrdiff_t i = 0; i < k; i++) {
+        double r = narrow_exact_value(buf->xs[i], buf->y[i], buf->pdf[i], buf->m[i]);
+        out[i] = (float)nan_or(buf->xd[i], r);
+    }
+}
+
+static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
+    tanh_y(buf->xs, buf->y, k);
+    for (ptrdiff_t i = 0; i < k; i++) {
+        double r = narrow_tanh_value(buf->xs[i], narrow_tanh_parts_of(buf->y[i]));
+        out[i] = (float)nan_or(buf->xd[i], r);
+    }
+}
+
+/* Elements per block of the table loops; the out-of-range inputs of one
+ * block are gathered, computed by the double loop, and put back. */
+#define TBLOCK 1024
 
 #ifdef GELU_F32_TABLE_AVX512
 /* A table held in registers: each 32-entry column as two halves, so that
@@ -233,58 +255,85 @@ static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m5
     return _mm512_sub_ps(s, _mm512_fmadd_ps(y, e, _mm512_sub_ps(p_lo, err)));
 }
 
-/* Two passes per block of up to 1024 elements: the fast formula, storing
- * only the in-range lanes (a masked store: an out-of-range lane of an
- * in-place call keeps its x), then the fallback for the lanes left.  No call
- * in the first loop, so the table stays in registers. */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, narrow_fn fallback, const float *x, float *out, ptrdiff_t n) {
-    enum { VBLOCK = 64 };     /* vectors of 16 per block */
-    __mmask16 ok[VBLOCK];
+/* Per block: the fast formula on 16 lanes at a time, storing the in-range
+ * lanes only (a masked store: an out-of-range lane of an in-place call
+ * keeps its x) and packing the out-of-range inputs into `bad`; then the
+ * double loop on `bad`, and its results expanded back into their lanes.
+ * No call in the first loop, so the table stays in registers. */
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block_fn narrow, const float *x,
+                                              float *out, ptrdiff_t n) {
+    __mmask16 ok[TBLOCK / 16];
+    float bad[TBLOCK + 16], res[TBLOCK];
     f32_table_regs regs;
     f32_table_load(t, &regs);
     ptrdiff_t b = 0;
     /* Up to 15 elements one by one so that `out` is 64-byte aligned:
      * stores that straddle two cache lines cost two (NumPy aligns to 16). */
-    for (; b < n && b < 16 && ((uintptr_t)(out + b) & 63) != 0; b++)
-        out[b] = f32_table_in_range(x[b]) ? f32_table_value(t, x[b]) : (float)fallback((double)x[b]);
-    while (n - b >= 16) {
-        ptrdiff_t nv = (n - b) / 16 < VBLOCK ? (n - b) / 16 : VBLOCK;
-        __mmask16 all = 0xFFFF;
+    ptrdiff_t head = 0;
+    while (head < n && head < 15 && ((uintptr_t)(out + head) & 63) != 0)
+        head++;
+    while (b < n) {
+        ptrdiff_t k = b == 0 && head > 0 ? head : (n - b < TBLOCK ? n - b : TBLOCK);
+        ptrdiff_t nv = k / 16, nbad = 0;
         for (ptrdiff_t v = 0; v < nv; v++) {
-            __m512 r = f32_table_value16(&regs, _mm512_loadu_ps(x + b + 16 * v), &ok[v]);
+            __m512 xv = _mm512_loadu_ps(x + b + 16 * v);
+            __m512 r = f32_table_value16(&regs, xv, &ok[v]);
             _mm512_mask_storeu_ps(out + b + 16 * v, ok[v], r);
-            all &= ok[v];
+            if (ok[v] != 0xFFFF) {
+                __mmask16 off = (__mmask16)~ok[v];
+                _mm512_storeu_ps(bad + nbad, _mm512_maskz_compress_ps(off, xv));
+                nbad += __builtin_popcount(off);
+            }
         }
-        if (all != 0xFFFF) {    /* rare for most data */
-            for (ptrdiff_t v = 0; v < nv; v++)
-                for (int l = 0; l < 16; l++)
-                    if (!((ok[v] >> l) & 1))
-                        out[b + 16 * v + l] = (float)fallback((double)x[b + 16 * v + l]);
+        for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
+            if (f32_table_in_range(x[b + i]))
+                out[b + i] = f32_table_value(t, x[b + i]);
+            else
+                bad[nbad++] = x[b + i];
+        }
+        if (nbad > 0) {
+            f32_blocks(narrow, bad, NULL, res, nbad);
             f32_table_load(t, &regs);
+            ptrdiff_t pos = 0;
+            for (ptrdiff_t v = 0; v < nv; v++) {
+                if (ok[v] != 0xFFFF) {
+                    __mmask16 off = (__mmask16)~ok[v];
+                    _mm512_mask_storeu_ps(out + b + 16 * v, off, _mm512_maskz_expandloadu_ps(off, res + pos));
+                    pos += __builtin_popcount(off);
+                }
+            }
+            for (ptrdiff_t i = 16 * nv; i < k; i++)
+                if (!f32_table_in_range(x[b + i]))
+                    out[b + i] = res[pos++];
         }
-        b += 16 * nv;
+        b += k;
     }
-    for (; b < n; b++)
-        out[b] = f32_table_in_range(x[b]) ? f32_table_value(t, x[b]) : (float)fallback((double)x[b]);
 }
 #else
 /* Blocks: the fast formula for every element into a local buffer (a loop
- * the compiler vectorizes, gathers for the table), then the fallback for
- * the few elements outside its range, then one copy out (x is read in full
- * before out is written, so in-place calls are safe). */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, narrow_fn fallback, const float *x, float *out, ptrdiff_t n) {
-    float r[BLOCK];
-    for (ptrdiff_t b = 0; b < n; b += BLOCK) {
-        ptrdiff_t k = n - b < BLOCK ? n - b : BLOCK;
+ * the compiler vectorizes, gathers for the table); the out-of-range inputs
+ * packed and computed by the double loop; then one copy out (x is read in
+ * full before out is written, so in-place calls are safe). */
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block_fn narrow, const float *x,
+                                              float *out, ptrdiff_t n) {
+    float r[TBLOCK], bad[TBLOCK], res[TBLOCK];
+    for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
+        ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
         int all_in = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
             r[i] = f32_table_value(t, x[b + i]);
             all_in &= f32_table_in_range(x[b + i]);
         }
-        if (!all_in)
+        if (!all_in) {
+            ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
                 if (!f32_table_in_range(x[b + i]))
-                    r[i] = (float)fallback((double)x[b + i]);
+                    bad[nbad++] = x[b + i];
+            f32_blocks(narrow, bad, NULL, res, nbad);
+            for (ptrdiff_t i = 0, pos = 0; i < k; i++)
+                if (!f32_table_in_range(x[b + i]))
+                    r[i] = res[pos++];
+        }
         memcpy(out + b, r, (size_t)k * sizeof *r);
     }
 }
@@ -292,12 +341,12 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, narrow_fn
 
 static void exact_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
     (void)g;
-    f32_table_loop(&gelu_f32_table_exact, GELU_SCALAR(exact_narrow), x, out, n);
+    f32_table_loop(&gelu_f32_table_exact, exact_block, x, out, n);
 }
 
 static void tanh_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
     (void)g;
-    f32_table_loop(&gelu_f32_table_tanh, GELU_SCALAR(tanh_narrow), x, out, n);
+    f32_table_loop(&gelu_f32_table_tanh, tanh_block, x, out, n);
 }
 
 #define F32_ENTRY(name, block, binary)                                           \
