@@ -22,11 +22,13 @@ What is generated, and how:
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import mpmath as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generated_header  # noqa: E402
 
 mp.mp.prec = 240
 OUT = Path(__file__).resolve().parents[1] / "src" / "gelu" / "_kernels" / "gelu_coefficients.h"
@@ -336,19 +338,7 @@ def gen_narrow(w, report, patches):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="fail if the committed header differs")
-    args = ap.parse_args(argv)
-    text, report = gen()
-    for line in report:
-        print(line)
-    if args.check:
-        ok = OUT.exists() and OUT.read_text() == text
-        print("header up to date" if ok else f"{OUT} is stale: rerun tools/gen_coefficients.py")
-        return 0 if ok else 1
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
-    return 0
+    return generated_header.main(gen, OUT, "gen_coefficients.py", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

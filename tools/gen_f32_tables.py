@@ -30,12 +30,14 @@ kernel's own roundings come on top; its contract comment counts them.
 """
 from __future__ import annotations
 
-import argparse
 import struct
 import sys
 from pathlib import Path
 
 import mpmath as mp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generated_header  # noqa: E402
 
 mp.mp.prec = 200
 OUT = Path(__file__).resolve().parents[1] / "src" / "gelu" / "_kernels" / "gelu_f32_tables.h"
@@ -72,11 +74,49 @@ def q_tanh(y):
     return 1 / (1 + mp.exp(2 * mp.sqrt(2 / mp.pi) * (y + A_TANH * y ** 3)))
 
 
-# (C name, what Q is, Q, ALPHA, BETA): ALPHA and BETA float32-exact, with
-# YMAX (ALPHA + BETA YMAX) = PIECES.  sigma(-2u) falls faster than Phi(-y)
-# at the top of the range (its relative slope is 1.6 (1 + 0.134 y^2) against
-# about y + 1/y), so its pieces narrow faster there.
-TABLES = [("exact", "Phi(-y)", q_exact, 4.75, 0.8125), ("tanh", "sigma(-2 u(y))", q_tanh, 3.5, 1.125)]
+def g_exact(y):
+    """grad(-y) of exact GELU: Phi(-y) - y phi(y)."""
+    return mp.ncdf(-y) - y * mp.npdf(y)
+
+
+def g_tanh(y):
+    """grad(-y) of the tanh formula: s + 2 x u'(x) s (1 - s) at x = -y, s = sigma(2u(x))."""
+    c = mp.sqrt(2 / mp.pi)
+    s_ = q_tanh(y)
+    du = c * (1 + 3 * A_TANH * y * y)
+    return s_ - 2 * y * du * s_ * (1 - s_)
+
+
+def root_of(g):
+    return mp.findroot(g, mp.mpf("0.75"), tol=mp.mpf(2) ** -190)
+
+
+def quotient(g, root):
+    """H(y) = g(y) / (y - root): smooth, no zero (g'(root) where y = root)."""
+    def h(y):
+        if abs(y - root) < mp.mpf(2) ** -80:
+            return mp.diff(g, root)
+        return g(y) / (y - root)
+    return h
+
+
+ROOT_EXACT, ROOT_TANH = root_of(g_exact), root_of(g_tanh)
+
+# (C name, what Q is, Q, ALPHA, BETA, root): ALPHA and BETA float32-exact,
+# with YMAX (ALPHA + BETA YMAX) = PIECES.  sigma(-2u) falls faster than
+# Phi(-y) at the top of the range (its relative slope is 1.6 (1 + 0.134 y^2)
+# against about y + 1/y), so its pieces narrow faster there.  The gradient
+# tables hold H(y) = grad(-y) / (y - y*), y* the gradient's zero, which has
+# no zero itself; the kernel multiplies by y - y* carried in two floats.
+TABLES = [("exact", "Phi(-y)", q_exact, 4.75, 0.8125, None),
+          ("tanh", "sigma(-2 u(y))", q_tanh, 3.5, 1.125, None),
+          ("exact_grad", "grad(-y) / (y - y*)", quotient(g_exact, ROOT_EXACT), 4.75, 0.8125, ROOT_EXACT),
+          ("tanh_grad", "grad(-y) / (y - y*)", quotient(g_tanh, ROOT_TANH), 4.75, 0.8125, ROOT_TANH)]
+
+
+def root_split(root):
+    hi = f32(root)
+    return hi, f32(root - mp.mpf(hi))
 
 
 def boundary(ab, j):
@@ -99,14 +139,15 @@ def piece_bounds(ab, j):
 def fit_piece(q, ab, j):
     a, b, c = piece_bounds(ab, j)
     A = f32(q(c))
+    exact_at_zero = j == 0 and mp.mpf(A) == q(mp.mpf(0))
     pts = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / FIT_POINTS) for k in range(FIT_POINTS)]
     pts += [a, b]
     ds = [y - c for y in pts]
     qs = [q(y) for y in pts]
     target = [qv - A for qv in qs]
-    weights = [1 / qv for qv in qs]
+    weights = [1 / abs(qv) for qv in qs]
     fixed: list[float] = []
-    if j == 0:
+    if exact_at_zero:
         fixed.append(0.0)   # Q(0) = 1/2 = A exactly, so E(0) = 0 keeps GELU(0) exact
     while len(fixed) <= DEG:
         k0 = len(fixed)
@@ -125,12 +166,12 @@ def piece_error(q, ab, j, A, es):
         d = y - c
         e = sum(mp.mpf(ek) * d ** k for k, ek in enumerate(es))
         qv = q(y)
-        worst = max(worst, abs(mp.mpf(A) + e - qv) / qv)
-        ratio = max(ratio, abs(e) / qv)
+        worst = max(worst, abs(mp.mpf(A) + e - qv) / abs(qv))
+        ratio = max(ratio, abs(e) / abs(qv))
     return worst, ratio
 
 
-def gen_table(name, label, q, alpha, beta):
+def gen_table(name, label, q, alpha, beta, root):
     assert PIECES == YMAX * (alpha + beta * YMAX)
     ab = (alpha, beta)
     pieces = [fit_piece(q, ab, j) for j in range(PIECES)]
@@ -145,6 +186,8 @@ def gen_table(name, label, q, alpha, beta):
         f"/* Q(y) = {label}: error of the table as stored <= 2^{bound:.1f} relative; max |E| / Q = {float(ratio):.4f} */",
         f"static const gelu_f32_table gelu_f32_table_{name} = {{",
         f"    .alpha = {alpha!r}f, .beta = {beta!r}f,",
+        *([] if root is None else
+          [f"    .root = {{{', '.join(f32hex(f32(v)) for v in root_split(root))}}},  /* y* = {mp.nstr(root, 20)} */"]),
         "    .centre = {" + ", ".join(f32hex(c) for c, _, _ in pieces) + "},",
         "    .a = {" + ", ".join(f32hex(A) for _, A, _ in pieces) + "},",
         "    .e = {",
@@ -175,12 +218,13 @@ def gen():
         "    float a[GELU_F32_PIECES];",
         "    float e[GELU_F32_DEG + 1][GELU_F32_PIECES];",
         "    float alpha, beta;           /* piece index j = floor(y (alpha + beta y)) */",
+        "    float root[2];               /* gradient tables: y* as hi + lo (else 0) */",
         "} gelu_f32_table;",
         "",
     ]
     report = []
-    for name, label, q, alpha, beta in TABLES:
-        tl, tr = gen_table(name, label, q, alpha, beta)
+    for name, label, q, alpha, beta, root in TABLES:
+        tl, tr = gen_table(name, label, q, alpha, beta, root)
         lines += tl
         report += tr
     lines += ["#endif /* GELU_F32_TABLES_H */", ""]
@@ -188,19 +232,7 @@ def gen():
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="fail if the committed header differs")
-    args = ap.parse_args(argv)
-    text, report = gen()
-    for line in report:
-        print(line)
-    if args.check:
-        ok = OUT.exists() and OUT.read_text() == text
-        print("header up to date" if ok else f"{OUT} is stale: rerun tools/gen_f32_tables.py")
-        return 0 if ok else 1
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
-    return 0
+    return generated_header.main(gen, OUT, "gen_f32_tables.py", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,12 @@ from gelu.accuracy import exhaustive, sweep
 # 4x that where the derivative's formula cancels next to its root patch:
 # 0.5 + 2^-7 ulp covers both.  The measured maximum is in docs/accuracy.md.
 BOUND = 0.5 + 2.0**-7
-# float32 gelu and gelu_tanh are computed in float32 arithmetic (f32_table.h) for
-# 2^-25 <= |x| < 4: at most 0.876 and 0.881 ulp over all 2^32 inputs
-# (docs/accuracy.md).
-BOUNDS = {"gelu": 0.9, "gelu_tanh": 0.9}
+# float32 gelu, gelu_tanh and their gradients and backward passes are
+# computed in float32 arithmetic (f32_table.h) for |x| < 4: measured maxima
+# over all 2^32 inputs are in docs/accuracy.md (at most 0.93 ulp).
+F32_TABLE_BOUND = 0.95
+BOUNDS = {name: F32_TABLE_BOUND for name in
+          ("gelu", "gelu_tanh", "gelu_grad", "gelu_backward", "gelu_tanh_grad", "gelu_tanh_backward")}
 STRIDE = 1021
 
 
@@ -54,4 +56,4 @@ def test_backward_far_left_tail_with_huge_g(name, g):
     with np.errstate(over="ignore"):
         got = getattr(gelu, name)(x, g32)
     err = oracle.ulp_errors(name, x, got, float(g32))
-    assert err.max() <= BOUND, f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"
+    assert err.max() <= BOUNDS[name], f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"

@@ -77,4 +77,65 @@ static inline float f32_table_value(const gelu_f32_table *t, float x) {
     return s - fmaf(y, e, p_lo - err);
 }
 
+/* ---- gradients: g * grad(x), from the gradient tables ------------------- */
+
+/* grad(x) = G(y) for x < 0 and 1 - G(y) for x >= 0, y = |x|, with
+ * G(y) = grad(-y) = (y - y*) H(y): the table holds H, which has no zero,
+ * and y - y* = D is carried exactly enough in two floats (TwoSum of y and
+ * -y*_hi, then -y*_lo; next to the zero y - y*_hi is exact and larger
+ * than y*_lo, so the pair is a Fast2Sum).  Then with m = -g, h = -0 for
+ * x < 0 and m = g, h = g for x >= 0,
+ *     g grad(x) = h - m D H = h - (u_hi + u_lo)(A + E),  u = m D,
+ * where u_hi A is split exactly (p + p_lo), h - p is carried exactly, and
+ * only the small terms u_hi E and u_lo (A + E) are rounded before the last
+ * operation.  |G| <= 1/2, so |p| <= |h| where the Fast2Sum needs it.
+ * g must keep every product normal and finite: 2^-60 <= |g| <= 2^100, or
+ * g = +-0 (then the result is g with the sign of grad(x), as g * grad
+ * rounds).  Other g, and x out of range, go to the double kernels. */
+
+#define GELU_F32_G_MIN_BITS 0x21800000u   /* 2^-60 */
+#define GELU_F32_G_MAX_BITS 0x71800000u   /* 2^100 */
+
+static inline int f32_grad_g_ok(float g) {
+    uint32_t u = f32_abs_bits(g);
+    return (u >= GELU_F32_G_MIN_BITS && u <= GELU_F32_G_MAX_BITS) || u == 0;
+}
+
+static inline int f32_grad_in_range(float x, float g) {
+    return f32_table_in_range(x) && f32_grad_g_ok(g);
+}
+
+/* g grad(x) for (x, g) in range; for others a finite, meaningless value. */
+static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
+    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;
+    float gs = f32_grad_g_ok(g) ? g : 0.0f;           /* finite for every g */
+    int j = (int)(y * fmaf(t->beta, y, t->alpha));
+    float d = y - t->centre[j];
+    float e = t->e[GELU_F32_DEG][j];
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = fmaf(e, d, t->e[k][j]);
+    float a = t->a[j];
+    /* D = y - y* = dh + dl */
+    float s = y - t->root[0];
+    float bb = s - y;
+    float e1 = (y - (s - bb)) + (-t->root[0] - bb);
+    float tt = e1 - t->root[1];
+    float dh = s + tt;
+    float dl = tt - (dh - s);
+    float m = signbit(x) ? -gs : gs;
+    float h = signbit(x) ? -0.0f : gs;
+    float uh = m * dh;
+    float ul = fmaf(m, dl, fmaf(m, dh, -uh));
+    float p = uh * a;
+    float p_lo = fmaf(uh, a, -p);
+    float c = fmaf(ul, a + e, p_lo);
+    float s2 = h - p;
+    float err = (h - s2) - p;
+    float r = s2 - fmaf(uh, e, c - err);
+    /* g = +-0: grad(x) < 0 exactly where x < -y*, that is x < 0 and D > 0 */
+    float z = signbit(x) && dh > 0.0f ? -gs : gs;
+    return f32_abs_bits(g) == 0 ? z : r;
+}
+
 #endif /* GELU_F32_TABLE_H */

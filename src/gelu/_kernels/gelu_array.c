@@ -209,7 +209,7 @@ static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
  * and the loop loads nothing but x. */
 typedef struct {
     __m512 lo[GELU_F32_DEG + 3], hi[GELU_F32_DEG + 3];   /* centre, a, e[0..DEG] */
-    __m512 alpha, beta;
+    __m512 alpha, beta, root_hi, root_lo;
 } f32_table_regs;
 
 static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table_regs *r) {
@@ -229,6 +229,8 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
     }
     r->alpha = _mm512_set1_ps(t->alpha);
     r->beta = _mm512_set1_ps(t->beta);
+    r->root_hi = _mm512_set1_ps(t->root[0]);
+    r->root_lo = _mm512_set1_ps(t->root[1]);
 }
 
 #define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
@@ -255,17 +257,68 @@ static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m5
     return _mm512_sub_ps(s, _mm512_fmadd_ps(y, e, _mm512_sub_ps(p_lo, err)));
 }
 
+static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(__m512 g) {
+    __m512i u = _mm512_and_si512(_mm512_castps_si512(g), _mm512_set1_epi32(0x7fffffff));
+    __mmask16 mid = _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(GELU_F32_G_MIN_BITS))
+                  & _mm512_cmple_epu32_mask(u, _mm512_set1_epi32(GELU_F32_G_MAX_BITS));
+    return mid | _mm512_cmpeq_epu32_mask(u, _mm512_setzero_si512());
+}
+
+/* f32_grad_value on 16 lanes: the same operations in the same order. */
+static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m512 x, __m512 g, __mmask16 *in_range) {
+    __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
+    __mmask16 x_ok = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
+    __mmask16 g_ok = f32_grad_g_ok16(g);
+    *in_range = x_ok & g_ok;
+    __m512 y = _mm512_maskz_mov_ps(x_ok, _mm512_castsi512_ps(u));
+    __m512 gs = _mm512_maskz_mov_ps(g_ok, g);
+    __m512 gi = _mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha));
+    __m512i j = _mm512_cvttps_epi32(gi);
+    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
+    __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
+    __m512 a = LUT(t, 1, j);
+    __m512 s = _mm512_sub_ps(y, t->root_hi);
+    __m512 bb = _mm512_sub_ps(s, y);
+    __m512 e1 = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(s, bb)),
+                              _mm512_sub_ps(_mm512_xor_ps(t->root_hi, _mm512_set1_ps(-0.0f)), bb));
+    __m512 tt = _mm512_sub_ps(e1, t->root_lo);
+    __m512 dh = _mm512_add_ps(s, tt);
+    __m512 dl = _mm512_sub_ps(tt, _mm512_sub_ps(dh, s));
+    __mmask16 neg = _mm512_movepi32_mask(_mm512_castps_si512(x));
+    __m512 m = _mm512_mask_xor_ps(gs, neg, gs, _mm512_set1_ps(-0.0f));
+    __m512 h = _mm512_mask_mov_ps(gs, neg, _mm512_set1_ps(-0.0f));
+    __m512 uh = _mm512_mul_ps(m, dh);
+    __m512 ul = _mm512_fmadd_ps(m, dl, _mm512_fmsub_ps(m, dh, uh));
+    __m512 p = _mm512_mul_ps(uh, a);
+    __m512 p_lo = _mm512_fmsub_ps(uh, a, p);
+    __m512 c = _mm512_fmadd_ps(ul, _mm512_add_ps(a, e), p_lo);
+    __m512 s2 = _mm512_sub_ps(h, p);
+    __m512 err = _mm512_sub_ps(_mm512_sub_ps(h, s2), p);
+    __m512 r = _mm512_sub_ps(s2, _mm512_fmadd_ps(uh, e, _mm512_sub_ps(c, err)));
+    __mmask16 flip = neg & _mm512_cmp_ps_mask(dh, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __m512 z = _mm512_mask_xor_ps(gs, flip, gs, _mm512_set1_ps(-0.0f));
+    __mmask16 g_zero = _mm512_cmpeq_epu32_mask(_mm512_and_si512(_mm512_castps_si512(g), _mm512_set1_epi32(0x7fffffff)),
+                                              _mm512_setzero_si512());
+    return _mm512_mask_mov_ps(r, g_zero, z);
+}
+
 /* Per block: the fast formula on 16 lanes at a time, storing the in-range
  * lanes only (a masked store: an out-of-range lane of an in-place call
- * keeps its x) and packing the out-of-range inputs into `bad`; then the
- * double loop on `bad`, and its results expanded back into their lanes.
- * No call in the first loop, so the table stays in registers. */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block_fn narrow, const float *x,
-                                              float *out, ptrdiff_t n) {
+ * keeps its x or g) and packing the out-of-range inputs into `bad_x` (and
+ * `bad_g`); then the double loop on those, and its results expanded back
+ * into their lanes.  No call in the first loop, so the table stays in
+ * registers.  grad: g * grad(x) from a gradient table (g NULL: g = 1),
+ * else GELU(x); a constant wherever this is inlined. */
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
+                                              const float *x, const float *g, float *out, ptrdiff_t n) {
     __mmask16 ok[TBLOCK / 16];
-    float bad[TBLOCK + 16], res[TBLOCK];
+    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK];
     f32_table_regs regs;
     f32_table_load(t, &regs);
+    const __m512 one = _mm512_set1_ps(1.0f);
     ptrdiff_t b = 0;
     /* Up to 15 elements one by one so that `out` is 64-byte aligned:
      * stores that straddle two cache lines cost two (NumPy aligns to 16). */
@@ -277,22 +330,30 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block
         ptrdiff_t nv = k / 16, nbad = 0;
         for (ptrdiff_t v = 0; v < nv; v++) {
             __m512 xv = _mm512_loadu_ps(x + b + 16 * v);
-            __m512 r = f32_table_value16(&regs, xv, &ok[v]);
+            __m512 gv = grad && g != NULL ? _mm512_loadu_ps(g + b + 16 * v) : one;
+            __m512 r = grad ? f32_grad_value16(&regs, xv, gv, &ok[v]) : f32_table_value16(&regs, xv, &ok[v]);
             _mm512_mask_storeu_ps(out + b + 16 * v, ok[v], r);
             if (ok[v] != 0xFFFF) {
                 __mmask16 off = (__mmask16)~ok[v];
-                _mm512_storeu_ps(bad + nbad, _mm512_maskz_compress_ps(off, xv));
+                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
+                if (grad)
+                    _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
                 nbad += __builtin_popcount(off);
             }
         }
+        unsigned char tail_in[16];   /* in place, x is gone once out is written */
         for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
-            if (f32_table_in_range(x[b + i]))
-                out[b + i] = f32_table_value(t, x[b + i]);
-            else
-                bad[nbad++] = x[b + i];
+            float xi = x[b + i], gi = grad && g != NULL ? g[b + i] : 1.0f;
+            tail_in[i - 16 * nv] = (unsigned char)(grad ? f32_grad_in_range(xi, gi) : f32_table_in_range(xi));
+            if (tail_in[i - 16 * nv]) {
+                out[b + i] = grad ? f32_grad_value(t, xi, gi) : f32_table_value(t, xi);
+            } else {
+                bad_x[nbad] = xi;
+                bad_g[nbad++] = gi;
+            }
         }
         if (nbad > 0) {
-            f32_blocks(narrow, bad, NULL, res, nbad);
+            f32_blocks(narrow, bad_x, grad ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
             ptrdiff_t pos = 0;
             for (ptrdiff_t v = 0; v < nv; v++) {
@@ -303,7 +364,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block
                 }
             }
             for (ptrdiff_t i = 16 * nv; i < k; i++)
-                if (!f32_table_in_range(x[b + i]))
+                if (!tail_in[i - 16 * nv])
                     out[b + i] = res[pos++];
         }
         b += k;
@@ -312,26 +373,38 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block
 #else
 /* Blocks: the fast formula for every element into a local buffer (a loop
  * the compiler vectorizes, gathers for the table); the out-of-range inputs
- * packed and computed by the double loop; then one copy out (x is read in
- * full before out is written, so in-place calls are safe). */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block_fn narrow, const float *x,
-                                              float *out, ptrdiff_t n) {
-    float r[TBLOCK], bad[TBLOCK], res[TBLOCK];
+ * packed and computed by the double loop; then one copy out (x and g are
+ * read in full before out is written, so in-place calls are safe). */
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
+                                              const float *x, const float *g, float *out, ptrdiff_t n) {
+    float r[TBLOCK], gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
+        for (ptrdiff_t i = 0; i < k; i++)
+            gb[i] = grad && g != NULL ? g[b + i] : 1.0f;
+        /* Out-of-range x and g replaced by 0 in a pass of their own: in the
+         * same loop as the formula, the compiler may compute the formula on
+         * the unclamped values and select afterwards, raising flags
+         * (inf - inf) for lanes whose result is discarded. */
         int all_in = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
-            r[i] = f32_table_value(t, x[b + i]);
-            all_in &= f32_table_in_range(x[b + i]);
+            int in = grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]);
+            xs[i] = in ? x[b + i] : 0.0f;
+            gs[i] = in ? gb[i] : 0.0f;
+            all_in &= in;
         }
+        for (ptrdiff_t i = 0; i < k; i++)
+            r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
         if (!all_in) {
             ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
-                if (!f32_table_in_range(x[b + i]))
-                    bad[nbad++] = x[b + i];
-            f32_blocks(narrow, bad, NULL, res, nbad);
+                if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]))) {
+                    bad_x[nbad] = x[b + i];
+                    bad_g[nbad++] = gb[i];
+                }
+            f32_blocks(narrow, bad_x, grad ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
-                if (!f32_table_in_range(x[b + i]))
+                if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i])))
                     r[i] = res[pos++];
         }
         memcpy(out + b, r, (size_t)k * sizeof *r);
@@ -341,12 +414,30 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, f32_block
 
 static void exact_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
     (void)g;
-    f32_table_loop(&gelu_f32_table_exact, exact_block, x, out, n);
+    f32_table_loop(&gelu_f32_table_exact, 0, exact_block, x, NULL, out, n);
 }
 
 static void tanh_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
     (void)g;
-    f32_table_loop(&gelu_f32_table_tanh, tanh_block, x, out, n);
+    f32_table_loop(&gelu_f32_table_tanh, 0, tanh_block, x, NULL, out, n);
+}
+
+static void exact_grad_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_exact_grad, 1, exact_grad_times_block, x, NULL, out, n);
+}
+
+static void exact_backward_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    f32_table_loop(&gelu_f32_table_exact_grad, 1, exact_grad_times_block, x, g, out, n);
+}
+
+static void tanh_grad_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_tanh_grad, 1, tanh_grad_times_block, x, NULL, out, n);
+}
+
+static void tanh_backward_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    f32_table_loop(&gelu_f32_table_tanh_grad, 1, tanh_grad_times_block, x, g, out, n);
 }
 
 #define F32_ENTRY(name, block, binary)                                           \
@@ -354,13 +445,8 @@ static void tanh_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
         f32_blocks(block, x, binary ? g : NULL, out, n);                         \
     }
 
-
-F32_ENTRY(exact_grad_f32, exact_grad_times_block, 0)
 F32_ENTRY(exact_grad2_f32, exact_grad2_block, 0)
-F32_ENTRY(exact_backward_f32, exact_grad_times_block, 1)
-F32_ENTRY(tanh_grad_f32, tanh_grad_times_block, 0)
 F32_ENTRY(tanh_grad2_f32, tanh_grad2_block, 0)
-F32_ENTRY(tanh_backward_f32, tanh_grad_times_block, 1)
 
 /* ---- bfloat16 loops: through the float32 functions ----------------------- */
 

@@ -27,3 +27,8 @@ double gelu_exact_grad2_narrow(double x) { return narrow_exact_grad2_scalar(x); 
 float gelu_exact_f32(float x) {
     return f32_table_in_range(x) ? f32_table_value(&gelu_f32_table_exact, x) : (float)narrow_exact_scalar((double)x);
 }
+
+float gelu_exact_backward_f32(float x, float g) {
+    return f32_grad_in_range(x, g) ? f32_grad_value(&gelu_f32_table_exact_grad, x, g)
+                                   : (float)narrow_exact_grad_times_scalar((double)x, (double)g);
+}

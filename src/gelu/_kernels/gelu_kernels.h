@@ -79,13 +79,16 @@ double gelu_tanh_grad2_narrow(double x);
 double gelu_tanh_backward_narrow(double x, double g);
 
 /*
- * float32 GELU and tanh GELU exactly as the ufuncs compute them for
- * float32 arrays, bit for bit: float32 arithmetic with a 32-piece table for
- * |x| < 4 (f32_table.h), the narrow kernel rounded to float32 elsewhere.
- * Max error over all 2^32 inputs (docs/accuracy.md): 0.876 and 0.881 ulp.
+ * float32 GELU and tanh GELU, and their backward passes g * grad(x),
+ * exactly as the ufuncs compute them for float32 arrays, bit for bit:
+ * float32 arithmetic with a 32-piece table for |x| < 4 (and, for the
+ * backward, 2^-60 <= |g| <= 2^100 or g = 0; f32_table.h), the narrow kernel
+ * rounded to float32 elsewhere.  Max errors: docs/accuracy.md.
  */
 float gelu_exact_f32(float x);
 float gelu_tanh_f32(float x);
+float gelu_exact_backward_f32(float x, float g);
+float gelu_tanh_backward_f32(float x, float g);
 
 #ifdef __cplusplus
 }

@@ -25,3 +25,8 @@ double gelu_tanh_grad2_narrow(double x) { return narrow_tanh_grad2_scalar(x); }
 float gelu_tanh_f32(float x) {
     return f32_table_in_range(x) ? f32_table_value(&gelu_f32_table_tanh, x) : (float)narrow_tanh_scalar((double)x);
 }
+
+float gelu_tanh_backward_f32(float x, float g) {
+    return f32_grad_in_range(x, g) ? f32_grad_value(&gelu_f32_table_tanh_grad, x, g)
+                                   : (float)narrow_tanh_grad_times_scalar((double)x, (double)g);
+}
