@@ -112,3 +112,14 @@ def test_grain_suggestions_are_powers_of_two():
     assert len(grains) == len(bench.FUNCTIONS)
     for g in grains.values():
         assert g >= 1 and g & (g - 1) == 0
+
+
+def test_wide_inputs_half_outside_the_float32_fast_range():
+    x, g, out = bench._inputs("float32", 100_000, "wide")
+    assert x.dtype == g.dtype == out.dtype and 0.45 < (abs(x) >= 4).mean() < 0.55
+    res = bench.run(sizes=[4096], dtypes=["float32"], threads=[1], contenders=["gelu"],
+                    functions=["gelu"], min_time=0.001, inputs="wide")
+    assert [(r.function, r.n) for r in res] == [("gelu", 4096)]
+    with pytest.raises(ValueError, match="inputs must be one of normal, wide"):
+        bench.run(sizes=[16], dtypes=["float32"], threads=[1], contenders=["gelu"],
+                  functions=["gelu"], inputs="uniform")

@@ -37,10 +37,10 @@
 #define DOC_ACCURACY                                                         \
     "Accuracy: max error <= 1 ulp for float64, see docs/accuracy.md.\n"      \
     "float16 and float32 too: they are evaluated in float64 and rounded\n"   \
-    "once, except float32 gelu and gelu_tanh for |x| < 4, which use\n"      \
-    "float32 arithmetic (max 0.88 ulp over all 2**32 inputs).  With\n"     \
-    "ml_dtypes installed, bfloat16 arrays are computed in float32 and\n"   \
-    "rounded to bfloat16.\n"                                               \
+    "once, except float32 for |x| < 4 (all but the second derivatives),\n"  \
+    "which uses float32 arithmetic (max 0.93 ulp over all 2**32 inputs).\n" \
+    "With ml_dtypes installed, bfloat16 arrays are computed in float32\n"  \
+    "and rounded to bfloat16.\n"                                           \
     "NaN in gives NaN out.  Complex, object and string inputs raise\n"       \
     "TypeError.\n"
 

@@ -73,9 +73,19 @@ class Result:
 Call = Callable[[], object]
 
 
-def _inputs(dtype: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+# x: "normal" is standard normal samples, as pre-activations roughly are;
+# "wide" is uniform on [-8, 8], where half the inputs have |x| >= 4 and the
+# float32 kernels take their slower double path (docs/speed.md).  g is
+# standard normal in both.
+INPUTS = ("normal", "wide")
+
+
+def _inputs(dtype: str, n: int, inputs: str = "normal") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(12345)
-    x = rng.standard_normal(n, dtype=np.float64).astype(dtype)
+    if inputs == "wide":
+        x = rng.uniform(-8.0, 8.0, n).astype(dtype)
+    else:
+        x = rng.standard_normal(n, dtype=np.float64).astype(dtype)
     g = rng.standard_normal(n, dtype=np.float64).astype(dtype)
     return x, g, np.empty_like(x)
 
@@ -226,7 +236,7 @@ def _resolve_threads(threads: Iterable[int | str]) -> list[int]:
 def run(sizes: Sequence[int] = DEFAULT_SIZES, dtypes: Sequence[str] = DTYPES,
         threads: Sequence[int | str] = (1, "all"), contenders: Sequence[str] = CONTENDERS,
         out: bool = True, functions: Sequence[str] = FUNCTIONS, min_time: float = 0.1,
-        progress: Callable[[str], None] | None = None) -> list[Result]:
+        progress: Callable[[str], None] | None = None, inputs: str = "normal") -> list[Result]:
     """Measure every (function, dtype, size, thread count) for every contender.
 
     Contenders that are not installed, or lack a function, are skipped.
@@ -245,6 +255,8 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, dtypes: Sequence[str] = DTYPES,
     for n in sizes:
         if int(n) < 1:
             raise ValueError(f"sizes must be positive, got {n!r}")
+    if inputs not in INPUTS:
+        raise ValueError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
     counts = _resolve_threads(threads)
     present = [c for c in contenders if available(c)]
     makers = {"gelu": _gelu_call, "torch": _torch_call, "jax": _jax_call, "numpy": _numpy_call}
@@ -261,7 +273,7 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, dtypes: Sequence[str] = DTYPES,
                 if torch is not None:
                     torch.set_num_threads(t)
                 for n in map(int, sizes):
-                    x, g, o = _inputs(dtype, n)
+                    x, g, o = _inputs(dtype, n, inputs)
                     if "copy" in present:
                         sec = best_time(_copy_call(x, o, t, pool), min_time)
                         results.append(Result("copy", "copy", dtype, n, t, sec))
@@ -420,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS))
     p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=list(FUNCTIONS))
     p.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
+    p.add_argument("--inputs", choices=INPUTS, default="normal",
+                   help="x standard normal (default) or uniform on [-8, 8] (half with |x| >= 4)")
     p.add_argument("--min-time", type=float, default=0.1, help="seconds per measured point (default 0.1)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--grain", action="store_true",
@@ -434,10 +448,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
           f"{info['cpus_available']} CPUs available; "
           + ("out= preallocated for every contender (jax excepted)" if not args.allocate
-             else "every contender allocates its result"), flush=True)
+             else "every contender allocates its result")
+          + f"; x {'standard normal' if args.inputs == 'normal' else 'uniform on [-8, 8]'}", flush=True)
     results = run(sizes, args.dtypes, args.threads, args.contenders, out=not args.allocate,
                   functions=args.functions, min_time=args.min_time,
-                  progress=lambda s: print("  " + s, file=sys.stderr, flush=True))
+                  progress=lambda s: print("  " + s, file=sys.stderr, flush=True), inputs=args.inputs)
     print(format_table(results))
     if args.json:
         with open(args.json, "w") as fh:

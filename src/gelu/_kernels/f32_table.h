@@ -1,31 +1,35 @@
 /*
- * f32_table.h -- exact GELU and the tanh formula in float32 arithmetic, for
- * float32 inputs with 2^-25 <= |x| < 4 (and x = +-0): the fast path of the
+ * f32_table.h -- exact GELU, the tanh formula and their backward passes in
+ * float32 arithmetic, for float32 inputs with |x| < 4: the fast path of the
  * float32 loops.
  *
  * Formula:  GELU(x) = x (1 - Q(y)) for x >= 0, -y Q(y) for x < 0, y = |x|,
  *           with Q(y) = Phi(-y) (exact GELU, x Phi(x)) or
  *           Q(y) = sigma(-2 u(y)), u = sqrt(2/pi) (y + 0.044715 y^3)
  *           (the tanh formula, x sigma(2u) = x (1 + tanh u) / 2).
- * Method:   Q(y) = A + E(d) from a 32-piece table per variant
+ *           g grad(x) = g (1 - G(y)) for x >= 0, g G(y) for x < 0, with
+ *           G(y) = grad(-y) = (y - y*) H(y), y* the gradient's zero.
+ * Method:   Q(y) (or H(y)) = A + E(d) from a 32-piece table per function
  *           (gelu_f32_tables.h, made by tools/gen_f32_tables.py): A = Q(c)
- *           as a float32, E a degree-5 polynomial in d = y - c (exact).  y A is split exactly with an
- *           FMA (p + p_lo); only the small term y E (|E| <= 0.215 Q) and
- *           p_lo are rounded before the last operation, and for x > 0 the
- *           difference x - p is carried exactly (Fast2Sum, |x| >= |p|).
- *           Every operation is a float32 add, multiply or fmaf, so the
- *           result is the same on every ISA and in every lane.
- * Error:    tables 2^-29.0 (exact) and 2^-28.6 (tanh) relative; the
- *           rounding of E's last Horner step and of fma(y, E, p_lo - err)
- *           each add at most 2^-24 |y E|, with |E| <= 0.215 Q (exact) and
- *           0.257 Q (tanh), so an a priori bound is 0.5 + 2 (0.257 + 2^-4.6)
- *           < 1.05 ulp; measured over every float32 input (docs/accuracy.md):
- *           float32 max ulp  exact 0.876, tanh 0.90.
- * Range:    2^-25 <= |x| < 4, and +-0.  Outside it (|x| >= 4, tiny x,
- *           NaN) the loops use the double-based narrow kernels
- *           (narrow_exact.h, narrow_tanh.h) instead; f32_table_in_range
- *           says which, from x alone, so each input always takes the same
- *           path whatever the ISA, thread or position in the array.
+ *           as a float32, E a degree-5 polynomial in d = y - c (exact).
+ *           The large product (y A, or g (y - y*) A) is split exactly with
+ *           FMAs, the difference with x (or g) is carried exactly
+ *           (Fast2Sum), and only the small term with E (|E| <= 0.26 of the
+ *           table value) is rounded before the last operation.  Every
+ *           operation is a float32 add, multiply or fmaf, so the result is
+ *           the same on every ISA and in every lane.
+ * Error:    tables <= 2^-28.8 relative; the roundings of E's last Horner
+ *           step and of the small term each add at most 2^-24 |E| of the
+ *           result, so an a priori bound is 0.5 + 2 (0.262 + 2^-4.8) < 1.06
+ *           ulp.  Measured over every float32 input (docs/accuracy.md):
+ *           gelu 0.876, gelu_tanh 0.881 ulp; the backward passes below 0.94
+ *           (g = 0.3 over all inputs, and other g on samples).
+ * Range:    |x| < 4; the backward passes also need 2^-60 <= |g| <= 2^100 or
+ *           g = 0.  Outside (and for NaN) the loops use the double-based
+ *           narrow kernels (narrow_exact.h, narrow_tanh.h) instead; the
+ *           *_in_range functions say which from the inputs alone, so each
+ *           input always takes the same path whatever the ISA, thread or
+ *           position in the array.
  */
 #ifndef GELU_F32_TABLE_H
 #define GELU_F32_TABLE_H

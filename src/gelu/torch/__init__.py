@@ -19,7 +19,8 @@ patch(model, *, dry_run=False) -> PatchReport
     Replace a model's GELU modules, each keeping its variant.
 
 On the CPU the values come from ``gelu``'s compiled kernels (float16,
-float32, float64; bfloat16 through float32); on other devices from stock
+float32, float64, and bfloat16 through the core's bfloat16 loop, all
+zero-copy); on other devices from stock
 torch operations using the same cancellation-free formulas, composed rather
 than fused.
 """
