@@ -7,8 +7,11 @@
  * eight ufuncs; the loop data says which function.  float32 and float64
  * call the array kernels (_kernels/gelu_array.h) of the kernel set chosen
  * for this CPU (_dispatch.h): contiguous operands directly, strided ones
- * through small stack buffers.  float32 uses the *_narrow formulas (plain
- * double, one rounding to float32), float64 the double-double ones.
+ * through small stack buffers.  float32 uses float32-arithmetic table
+ * kernels where they apply and the *_narrow formulas (plain double, one
+ * rounding to float32) elsewhere, float64 the double-double ones, and
+ * bfloat16 (ml_dtypes, registered at import when installed; and the private
+ * _bf16_bits_* ufuncs on uint16 bit patterns) the float32 loops.
  * float16 goes element by element through NumPy's own widening loops
  * (PyUFunc_e_e_As_d_d: correctly rounded double -> half) with that set's
  * narrow scalar kernels.  Large loops are split across threads

@@ -4,10 +4,17 @@
  * meson.build compiles this file with -DGELU_ISA=baseline, avx2 or avx512
  * and the matching -m flags; each build exports gelu_kernels_<ISA>
  * (gelu_array.h).  Every build runs the same per-element formulas
- * (narrow_*.h, dd_*.h), so they give the same bits; the ISA flags only
- * change how many elements go through at once.
+ * (f32_table.h, narrow_*.h, dd_*.h), so they give the same bits; the ISA
+ * flags only change how many elements go through at once.
  *
- * float32 loops work in blocks of BLOCK elements, in passes over small
+ * float32 gelu, gelu_tanh, their gradients and backward passes use the
+ * float32-arithmetic table kernels (f32_table.h) where their inputs are in
+ * range, through f32_table_loop: AVX-512 intrinsics for the table lookups
+ * (two-register permutes) in the avx512 build, plain C elsewhere; inputs
+ * out of range are packed and sent through the double loops below.
+ *
+ * The double loops (float32 second derivatives, and the out-of-range
+ * inputs above) work in blocks of BLOCK elements, in passes over small
  * local buffers, so that each pass is a simple loop the compiler vectorizes:
  *   1. widen x (and g) to double into local buffers.  The caller's arrays
  *      are read only here and `out` is written only in the last pass, so
@@ -24,7 +31,8 @@
  * float64 loops are in gelu_array_f64.c.
  *
  * float16 goes element by element through this ISA's build of the scalar
- * kernels (gelu_scalar_isa.c); the kernel set at the end lists it all.
+ * kernels (gelu_scalar_isa.c); bfloat16 through the float32 loops; the
+ * kernel set at the end lists it all.
  *
  * Needs -fno-trapping-math to vectorize (GCC will not if-convert the selects
  * otherwise); that flag changes no result: every candidate is computed on
