@@ -63,16 +63,24 @@ static inline int f32_table_in_range(float x) {
  *     GELU(x) = h - y Q(y) = (s + err) - (p_lo + y E),   s + err = h - p,
  * which is -(p + (y E + p_lo)) for x < 0 (err = 0), and keeps the sign of
  * a zero x (s - (+0) with s = h - 0 = h). */
-static inline float f32_table_value(const gelu_f32_table *t, float x) {
-    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;  /* keeps the index in the table */
-    /* y (alpha + beta y) is monotone in y and below 32 for every y < 4 */
+/* The table at 0 <= y < 4: returns E(y - centre) and sets *a = A of the
+ * piece, j = floor(y (alpha + beta y)) (monotone in y, below 32 for every
+ * y < 4). */
+static inline float f32_table_lookup(const gelu_f32_table *t, float y, float *a) {
     int j = (int)(y * fmaf(t->beta, y, t->alpha));
     float d = y - t->centre[j];
     float e = t->e[GELU_F32_DEG][j];
     GELU_UNROLL
     for (int k = GELU_F32_DEG - 1; k >= 0; k--)
         e = fmaf(e, d, t->e[k][j]);
-    float a = t->a[j];
+    *a = t->a[j];
+    return e;
+}
+
+static inline float f32_table_value(const gelu_f32_table *t, float x) {
+    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;  /* keeps the index in the table */
+    float a;
+    float e = f32_table_lookup(t, y, &a);
     float p = y * a;
     float p_lo = fmaf(y, a, -p);
     float h = signbit(x) ? -0.0f : y;     /* y, not x: finite for every x */
@@ -113,13 +121,8 @@ static inline int f32_grad_in_range(float x, float g) {
 static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
     float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;
     float gs = f32_grad_g_ok(g) ? g : 0.0f;           /* finite for every g */
-    int j = (int)(y * fmaf(t->beta, y, t->alpha));
-    float d = y - t->centre[j];
-    float e = t->e[GELU_F32_DEG][j];
-    GELU_UNROLL
-    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = fmaf(e, d, t->e[k][j]);
-    float a = t->a[j];
+    float a;
+    float e = f32_table_lookup(t, y, &a);
     /* D = y - y* = dh + dl */
     float s = y - t->root[0];
     float bb = s - y;

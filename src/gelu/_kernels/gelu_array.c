@@ -243,20 +243,26 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
 
 #define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
 
+/* f32_table_lookup on 16 lanes: the same operations in the same order. */
+static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m512 y, __m512 *a) {
+    __m512i j = _mm512_cvttps_epi32(_mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha)));
+    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
+    __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
+    *a = LUT(t, 1, j);
+    return e;
+}
+
 /* f32_table_value on 16 lanes: the same operations in the same order.
  * *in_range gets f32_table_in_range of each lane. */
 static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m512 x, __mmask16 *in_range) {
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
     *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
     __m512 y = _mm512_maskz_mov_ps(*in_range, _mm512_castsi512_ps(u));
-    __m512 g = _mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha));
-    __m512i j = _mm512_cvttps_epi32(g);
-    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
-    __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
-    GELU_UNROLL
-    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
-    __m512 a = LUT(t, 1, j);
+    __m512 a;
+    __m512 e = f32_table_lookup16(t, y, &a);
     __m512 p = _mm512_mul_ps(y, a);
     __m512 p_lo = _mm512_fmsub_ps(y, a, p);
     __m512 h = _mm512_mask_mov_ps(y, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(-0.0f));
@@ -280,14 +286,8 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
     *in_range = x_ok & g_ok;
     __m512 y = _mm512_maskz_mov_ps(x_ok, _mm512_castsi512_ps(u));
     __m512 gs = _mm512_maskz_mov_ps(g_ok, g);
-    __m512 gi = _mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha));
-    __m512i j = _mm512_cvttps_epi32(gi);
-    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
-    __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
-    GELU_UNROLL
-    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
-    __m512 a = LUT(t, 1, j);
+    __m512 a;
+    __m512 e = f32_table_lookup16(t, y, &a);
     __m512 s = _mm512_sub_ps(y, t->root_hi);
     __m512 bb = _mm512_sub_ps(s, y);
     __m512 e1 = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(s, bb)),
