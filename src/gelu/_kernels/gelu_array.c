@@ -388,8 +388,9 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
     float r[TBLOCK], gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
-        for (ptrdiff_t i = 0; i < k; i++)
-            gb[i] = grad && g != NULL ? g[b + i] : 1.0f;
+        if (grad)
+            for (ptrdiff_t i = 0; i < k; i++)
+                gb[i] = g != NULL ? g[b + i] : 1.0f;
         /* Out-of-range x and g replaced by 0 in a pass of their own: in the
          * same loop as the formula, the compiler may compute the formula on
          * the unclamped values and select afterwards, raising flags
@@ -398,7 +399,8 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         for (ptrdiff_t i = 0; i < k; i++) {
             int in = grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]);
             xs[i] = in ? x[b + i] : 0.0f;
-            gs[i] = in ? gb[i] : 0.0f;
+            if (grad)
+                gs[i] = in ? gb[i] : 0.0f;
             all_in &= in;
         }
         for (ptrdiff_t i = 0; i < k; i++)
@@ -407,8 +409,9 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
             ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
                 if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]))) {
-                    bad_x[nbad] = x[b + i];
-                    bad_g[nbad++] = gb[i];
+                    if (grad)
+                        bad_g[nbad] = gb[i];
+                    bad_x[nbad++] = x[b + i];
                 }
             f32_blocks(narrow, bad_x, grad ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
