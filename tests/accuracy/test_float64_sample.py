@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("flint")
 
+import gelu  # noqa: E402
 from gelu.accuracy import sweep  # noqa: E402
 
 # double-double with a pre-rounding error < 2^-57 (tools/gen_coefficients.py):
@@ -30,3 +31,18 @@ def test_points_cover_the_hard_places(dtype):
     assert np.isnan(x).any() and np.isposinf(x).any() and np.isneginf(x).any()
     assert (np.abs(x[np.isfinite(x)]) < fi.tiny).sum() > 10          # subnormal inputs
     assert (np.abs(x - dtype(sweep.X_GRAD_ZERO)) < 1e-3).sum() > 50  # around x*
+
+
+@pytest.mark.parametrize("g", [1e300, 1.7976931348623157e308, -1e200, 1e42])
+@pytest.mark.parametrize("name", ["gelu_backward", "gelu_tanh_backward"])
+def test_backward_far_left_tail_with_huge_g(name, g):
+    # Beyond the clamps (-40, -22.5), g * grad(x) is still a normal number
+    # for huge g; the kernels follow it down to where it underflows.
+    pytest.importorskip("flint")
+    from gelu.accuracy import oracle
+
+    x = np.concatenate([np.linspace(-60.0, -10.0, 1501), [-np.inf, -1e300]])
+    with np.errstate(over="ignore"):
+        got = getattr(gelu, name)(x, g)
+    err = oracle.ulp_errors(name, x, got, g)
+    assert err.max() <= 0.5 + 2.0**-12, f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"

@@ -131,6 +131,20 @@ static inline double dd_scaled_round(dd_scaled v, double g) {
     return copysign(s * f2, p.hi);
 }
 
+/* dd_scaled_round for a v far below the double range: g's exponent goes
+ * into v's scale first, so that the scaling by 2^(k - k1) stays
+ * representable when g is huge (the backward passes' far tails).  g finite
+ * and nonzero. */
+static inline double dd_scaled_round_wide(dd_scaled v, double g) {
+    int eg;
+    double gm = frexp(g, &eg);
+    v.k += eg;
+    /* |v.m| < 2^8 in the kernels that call this: below 2^-1092 the product
+     * rounds to a signed zero (and 2^(k - k1) itself would underflow). */
+    if (v.k < -1100) return copysign(0.0, v.m.hi * gm);
+    return dd_scaled_round(v, gm);
+}
+
 /* The value of v as a double-double, treating v below 2^-200 as 0 (callers
  * only add it to numbers of order 1, where it cannot matter). */
 static inline dd dd_scaled_value(dd_scaled v) {

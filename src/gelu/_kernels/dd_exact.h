@@ -67,9 +67,28 @@ static inline double dd_gelu_exact(double x) {
     return x == 0 ? x : dd_scaled_round(r, 1.0);
 }
 
+/* g * grad(x) for x < -40, where DD_EXACT_TAIL_CLAMP would give
+ * g * grad(-40): right only while that underflows, |g| < about 1e23.
+ * grad(-y) = phi(y) (M(y) - y) = -y phi(y) (1 - s), s = M(y)/y =
+ * r (1 - r + 3r^2 - 15r^3 + 105r^4 - 945r^5), r = 1/y^2: M's asymptotic
+ * series, truncation 10395 r^7 < 2^-61 for y >= 40, s in double (error
+ * < 2^-62 of 1 - s), 1 - s exact as a double-double.  y is clamped at 55,
+ * where |grad| < 2^-2170, so g * grad underflows for every double g (and
+ * exp's reduction stays exact: k < 2^12).  g finite and nonzero. */
+#define DD_EXACT_BACKWARD_TAIL_CLAMP 55.0
+static inline double dd_exact_backward_tail(double x, double g) {
+    double y = -x < DD_EXACT_BACKWARD_TAIL_CLAMP ? -x : DD_EXACT_BACKWARD_TAIL_CLAMP;
+    double r = 1.0 / (y * y);
+    double s = r * (1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r)))));
+    dd_scaled p = dd_exact_normal_pdf(y);
+    p.m = dd_mul(p.m, dd_mul_d(dd_two_sum(1.0, -s), -y));
+    return dd_scaled_round_wide(p, g);
+}
+
 /* g * (Phi(x) + x phi(x)), rounded once. */
 static inline double dd_gelu_exact_grad_times(double x, double g) {
     if (isnan(x)) return x + g;
+    if (x < -DD_EXACT_TAIL_CLAMP && isfinite(g) && g != 0.0) return dd_exact_backward_tail(x, g);
     if (gelu_in_patch(x, gelu_patch_grad_x0)) {
         dd_scaled r = {gelu_patch_eval(gelu_patch_grad_coef, gelu_patch_offset(x, gelu_patch_grad_x0)), 0};
         return dd_scaled_round(r, g);

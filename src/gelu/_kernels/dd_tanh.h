@@ -87,8 +87,23 @@ static inline double dd_gelu_tanh(double x) {
     return x == 0 ? x : dd_scaled_round(r, 1.0);
 }
 
+/* g * gelu_tanh_grad(x) for x < -22.5, where DD_TANH_TAIL_CLAMP would give
+ * g * grad(-22.5): right only while that underflows, |g| < about 1e42.  The
+ * same left-side formula at y = min(-x, 28); beyond 28, |grad| < 2^-2160 and
+ * g * grad underflows for every double g.  g finite and nonzero. */
+#define DD_TANH_BACKWARD_TAIL_CLAMP 28.0
+static inline double dd_tanh_backward_tail(double x, double g) {
+    double y = -x < DD_TANH_BACKWARD_TAIL_CLAMP ? -x : DD_TANH_BACKWARD_TAIL_CLAMP;
+    dd_tanh_parts p = dd_tanh_parts_from(y);
+    dd two_y_du_sbig = dd_mul(dd_mul_d(p.du, 2.0 * p.y), p.s_big);
+    dd bracket = dd_add(dd_make(1.0, 0.0), dd_neg(two_y_du_sbig));
+    dd_scaled r = {dd_mul(dd_mul(p.e.m, p.s_big), bracket), p.e.k};
+    return dd_scaled_round_wide(r, g);
+}
+
 static inline double dd_gelu_tanh_grad_times(double x, double g) {
     if (isnan(x)) return x + g;
+    if (x < -DD_TANH_TAIL_CLAMP && isfinite(g) && g != 0.0) return dd_tanh_backward_tail(x, g);
     if (gelu_in_patch(x, gelu_patch_tanh_grad_x0)) {
         dd d = gelu_patch_offset(x, gelu_patch_tanh_grad_x0);
         dd_scaled r = {gelu_patch_eval(gelu_patch_tanh_grad_coef, d), 0};

@@ -340,7 +340,7 @@ static double nan_result(double x, double g, int g_first) {
 }
 
 static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scalar)(double, double),
-                       const double *x, const double *g, double *out, ptrdiff_t n) {
+                       double tail, const double *x, const double *g, double *out, ptrdiff_t n) {
     f64_buffers b;
     if (exact)
         select_prepare(&b.sel);
@@ -348,29 +348,33 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
         ptrdiff_t k = n - s < B64 ? n - s : B64;
         prepare(&b, x + s, g == NULL ? NULL : g + s, k, exact);
         block(&b, out + s, k);
-        /* Subnormal results: the scalar kernel, as is (gelu_scalar_isa.c:
-         * compiled without -fno-trapping-math).  NaN x: its result,
-         * x + g, written so that the NaN that comes out does not depend on
-         * the operand order the compiler picks (see nan_result). */
+        /* Subnormal results, and for the gradients x below the tail clamp
+         * (where only the scalar kernel follows g * grad(x) down for huge
+         * g): the scalar kernel, as is (gelu_scalar_isa.c: compiled without
+         * -fno-trapping-math).  NaN x: its result, x + g, written so that
+         * the NaN that comes out does not depend on the operand order the
+         * compiler picks (see nan_result). */
         for (ptrdiff_t i = 0; i < k; i++) {
             if (isnan(b.xd[i]))
                 out[s + i] = nan_result(b.xd[i], b.gd[i], g_first);
-            else if (b.redo[i])
+            else if (b.redo[i] || b.xd[i] < -tail)
                 out[s + i] = scalar(b.xd[i], b.gd[i]);
         }
     }
 }
 
-#define F64_ENTRY(name, block, exact, g_first, scalar, binary)                   \
-    GELU_F64_DECLARE(name) {                                                     \
-        f64_blocks(block, exact, g_first, scalar, x, binary ? g : NULL, out, n); \
+#define F64_ENTRY(name, block, exact, g_first, scalar, binary, tail)                   \
+    GELU_F64_DECLARE(name) {                                                           \
+        f64_blocks(block, exact, g_first, scalar, tail, x, binary ? g : NULL, out, n); \
     }
 
-F64_ENTRY(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0)
-F64_ENTRY(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0)
-F64_ENTRY(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0)
-F64_ENTRY(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1)
-F64_ENTRY(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0)
-F64_ENTRY(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0)
-F64_ENTRY(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0)
-F64_ENTRY(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1)
+/* tail: the gradients' clamp (the scalar kernels take over below -tail);
+ * HUGE_VAL for the others. */
+F64_ENTRY(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0, HUGE_VAL)
+F64_ENTRY(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP)
+F64_ENTRY(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL)
+F64_ENTRY(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP)
+F64_ENTRY(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0, HUGE_VAL)
+F64_ENTRY(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP)
+F64_ENTRY(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL)
+F64_ENTRY(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP)
