@@ -245,30 +245,38 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
 
 /* f32_table_lookup on 16 lanes: the same operations in the same order. */
 static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m512 y, __m512 *a) {
-    __m512i j = _mm512_cvttps_epi32(_mm512_mul_ps(y, _mm512_fmadd_ps(t->beta, y, t->alpha)));
-    __m512 d = _mm512_sub_ps(y, LUT(t, 0, j));
+    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    __m512i j = _mm512_cvtt_roundps_epi32(_mm512_mul_round_ps(y, _mm512_fmadd_round_ps(t->beta, y, t->alpha, R), R),
+                                          _MM_FROUND_NO_EXC);
+    __m512 d = _mm512_sub_round_ps(y, LUT(t, 0, j), R);
     __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
     GELU_UNROLL
     for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = _mm512_fmadd_ps(e, d, LUT(t, 2 + k, j));
+        e = _mm512_fmadd_round_ps(e, d, LUT(t, 2 + k, j), R);
     *a = LUT(t, 1, j);
     return e;
 }
 
 /* f32_table_value on 16 lanes: the same operations in the same order.
- * *in_range gets f32_table_in_range of each lane. */
+ * *in_range gets f32_table_in_range of each lane.  Every operation rounds
+ * to nearest with exceptions suppressed (AVX-512 embedded rounding): the
+ * lanes out of range are computed unclamped (their results are replaced)
+ * without raising a flag, which saves the clamps; the formulas assume
+ * round-to-nearest anyway, whatever the caller's rounding mode. */
 static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m512 x, __mmask16 *in_range) {
+    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
     *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
-    __m512 y = _mm512_maskz_mov_ps(*in_range, _mm512_castsi512_ps(u));
+    __m512 y = _mm512_castsi512_ps(u);
     __m512 a;
     __m512 e = f32_table_lookup16(t, y, &a);
-    __m512 p = _mm512_mul_ps(y, a);
-    __m512 p_lo = _mm512_fmsub_ps(y, a, p);
-    __m512 h = _mm512_mask_mov_ps(y, _mm512_movepi32_mask(_mm512_castps_si512(x)), _mm512_set1_ps(-0.0f));
-    __m512 s = _mm512_sub_ps(h, p);
-    __m512 err = _mm512_sub_ps(_mm512_sub_ps(h, s), p);
-    return _mm512_sub_ps(s, _mm512_fmadd_ps(y, e, _mm512_sub_ps(p_lo, err)));
+    __m512 p = _mm512_mul_round_ps(y, a, R);
+    __m512 p_lo = _mm512_fmsub_round_ps(y, a, p, R);
+    /* h = x for x >= 0 (+0 included), -0 for x < 0 */
+    __m512 h = _mm512_max_round_ps(_mm512_set1_ps(-0.0f), x, _MM_FROUND_NO_EXC);
+    __m512 s = _mm512_sub_round_ps(h, p, R);
+    __m512 err = _mm512_sub_round_ps(_mm512_sub_round_ps(h, s, R), p, R);
+    return _mm512_sub_round_ps(s, _mm512_fmadd_round_ps(y, e, _mm512_sub_round_ps(p_lo, err, R), R), R);
 }
 
 static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(__m512 g) {
@@ -278,36 +286,37 @@ static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(__m512 g) {
     return mid | _mm512_cmpeq_epu32_mask(u, _mm512_setzero_si512());
 }
 
-/* f32_grad_value on 16 lanes: the same operations in the same order. */
+/* f32_grad_value on 16 lanes: the same operations in the same order (see
+ * f32_table_value16 for the rounding controls). */
 static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m512 x, __m512 g, __mmask16 *in_range) {
+    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    const __m512 neg0 = _mm512_set1_ps(-0.0f);
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
-    __mmask16 x_ok = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
     __mmask16 g_ok = f32_grad_g_ok16(g);
-    *in_range = x_ok & g_ok;
-    __m512 y = _mm512_maskz_mov_ps(x_ok, _mm512_castsi512_ps(u));
-    __m512 gs = _mm512_maskz_mov_ps(g_ok, g);
+    *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS)) & g_ok;
+    __m512 y = _mm512_castsi512_ps(u);
     __m512 a;
     __m512 e = f32_table_lookup16(t, y, &a);
-    __m512 s = _mm512_sub_ps(y, t->root_hi);
-    __m512 bb = _mm512_sub_ps(s, y);
-    __m512 e1 = _mm512_add_ps(_mm512_sub_ps(y, _mm512_sub_ps(s, bb)),
-                              _mm512_sub_ps(_mm512_xor_ps(t->root_hi, _mm512_set1_ps(-0.0f)), bb));
-    __m512 tt = _mm512_sub_ps(e1, t->root_lo);
-    __m512 dh = _mm512_add_ps(s, tt);
-    __m512 dl = _mm512_sub_ps(tt, _mm512_sub_ps(dh, s));
+    __m512 s = _mm512_sub_round_ps(y, t->root_hi, R);
+    __m512 bb = _mm512_sub_round_ps(s, y, R);
+    __m512 e1 = _mm512_add_round_ps(_mm512_sub_round_ps(y, _mm512_sub_round_ps(s, bb, R), R),
+                                    _mm512_sub_round_ps(_mm512_xor_ps(t->root_hi, neg0), bb, R), R);
+    __m512 tt = _mm512_sub_round_ps(e1, t->root_lo, R);
+    __m512 dh = _mm512_add_round_ps(s, tt, R);
+    __m512 dl = _mm512_sub_round_ps(tt, _mm512_sub_round_ps(dh, s, R), R);
     __mmask16 neg = _mm512_movepi32_mask(_mm512_castps_si512(x));
-    __m512 m = _mm512_mask_xor_ps(gs, neg, gs, _mm512_set1_ps(-0.0f));
-    __m512 h = _mm512_mask_mov_ps(gs, neg, _mm512_set1_ps(-0.0f));
-    __m512 uh = _mm512_mul_ps(m, dh);
-    __m512 ul = _mm512_fmadd_ps(m, dl, _mm512_fmsub_ps(m, dh, uh));
-    __m512 p = _mm512_mul_ps(uh, a);
-    __m512 p_lo = _mm512_fmsub_ps(uh, a, p);
-    __m512 c = _mm512_fmadd_ps(ul, _mm512_add_ps(a, e), p_lo);
-    __m512 s2 = _mm512_sub_ps(h, p);
-    __m512 err = _mm512_sub_ps(_mm512_sub_ps(h, s2), p);
-    __m512 r = _mm512_sub_ps(s2, _mm512_fmadd_ps(uh, e, _mm512_sub_ps(c, err)));
+    __m512 m = _mm512_mask_xor_ps(g, neg, g, neg0);
+    __m512 h = _mm512_mask_mov_ps(g, neg, neg0);
+    __m512 uh = _mm512_mul_round_ps(m, dh, R);
+    __m512 ul = _mm512_fmadd_round_ps(m, dl, _mm512_fmsub_round_ps(m, dh, uh, R), R);
+    __m512 p = _mm512_mul_round_ps(uh, a, R);
+    __m512 p_lo = _mm512_fmsub_round_ps(uh, a, p, R);
+    __m512 c = _mm512_fmadd_round_ps(ul, _mm512_add_round_ps(a, e, R), p_lo, R);
+    __m512 s2 = _mm512_sub_round_ps(h, p, R);
+    __m512 err = _mm512_sub_round_ps(_mm512_sub_round_ps(h, s2, R), p, R);
+    __m512 r = _mm512_sub_round_ps(s2, _mm512_fmadd_round_ps(uh, e, _mm512_sub_round_ps(c, err, R), R), R);
     __mmask16 flip = neg & _mm512_cmp_ps_mask(dh, _mm512_setzero_ps(), _CMP_GT_OQ);
-    __m512 z = _mm512_mask_xor_ps(gs, flip, gs, _mm512_set1_ps(-0.0f));
+    __m512 z = _mm512_mask_xor_ps(g, flip, g, neg0);
     __mmask16 g_zero = _mm512_cmpeq_epu32_mask(_mm512_and_si512(_mm512_castps_si512(g), _mm512_set1_epi32(0x7fffffff)),
                                               _mm512_setzero_si512());
     return _mm512_mask_mov_ps(r, g_zero, z);
@@ -340,7 +349,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
             __m512 xv = _mm512_loadu_ps(x + b + 16 * v);
             __m512 gv = grad && g != NULL ? _mm512_loadu_ps(g + b + 16 * v) : one;
             __m512 r = grad ? f32_grad_value16(&regs, xv, gv, &ok[v]) : f32_table_value16(&regs, xv, &ok[v]);
-            _mm512_mask_storeu_ps(out + b + 16 * v, ok[v], r);
+            _mm512_storeu_ps(out + b + 16 * v, r);
             if (ok[v] != 0xFFFF) {
                 __mmask16 off = (__mmask16)~ok[v];
                 _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
