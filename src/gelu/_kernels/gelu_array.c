@@ -322,13 +322,13 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
     return _mm512_mask_mov_ps(r, g_zero, z);
 }
 
-/* Per block: the fast formula on 16 lanes at a time, storing the in-range
- * lanes only (a masked store: an out-of-range lane of an in-place call
- * keeps its x or g) and packing the out-of-range inputs into `bad_x` (and
- * `bad_g`); then the double loop on those, and its results expanded back
- * into their lanes.  No call in the first loop, so the table stays in
- * registers.  grad: g * grad(x) from a gradient table (g NULL: g = 1),
- * else GELU(x); a constant wherever this is inlined. */
+/* Per block: the fast formula on 16 lanes at a time, stored whole, with
+ * the out-of-range inputs packed into `bad_x` (and `bad_g`) before the
+ * store (so an in-place call loses nothing); then the double loop on
+ * those, and its results expanded back over their lanes.  No call in the
+ * first loop, so the table stays in registers.  grad: g * grad(x) from a
+ * gradient table (g NULL: g = 1), else GELU(x); a constant wherever this
+ * is inlined. */
 static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
                                               const float *x, const float *g, float *out, ptrdiff_t n) {
     __mmask16 ok[TBLOCK / 16];
