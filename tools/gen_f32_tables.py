@@ -208,7 +208,7 @@ def gen():
         "#define GELU_F32_TABLES_H",
         "",
         f"#define GELU_F32_PIECES {PIECES}",
-        f"#define GELU_F32_YMAX {float(YMAX)!r}f",
+        f"#define GELU_F32_YMAX_BITS 0x{struct.unpack('<I', struct.pack('<f', YMAX))[0]:08x}u   /* {float(YMAX)!r}f */",
         f"#define GELU_F32_DEG {DEG}",
         "",
         "/* Each array is 128 bytes, 64-byte aligned: the AVX-512 loops load",

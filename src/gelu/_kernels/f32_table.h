@@ -51,8 +51,6 @@ static inline uint32_t f32_abs_bits(float x) {
     return u & 0x7fffffffu;
 }
 
-#define GELU_F32_YMAX_BITS 0x40800000u   /* 4.0f */
-
 /* The fast path's domain, |x| < 4.  False for NaN. */
 static inline int f32_table_in_range(float x) {
     return f32_abs_bits(x) < GELU_F32_YMAX_BITS;

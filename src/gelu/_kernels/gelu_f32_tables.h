@@ -6,7 +6,7 @@
 #define GELU_F32_TABLES_H
 
 #define GELU_F32_PIECES 32
-#define GELU_F32_YMAX 4.0f
+#define GELU_F32_YMAX_BITS 0x40800000u   /* 4.0f */
 #define GELU_F32_DEG 5
 
 /* Each array is 128 bytes, 64-byte aligned: the AVX-512 loops load
