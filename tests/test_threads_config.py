@@ -51,6 +51,9 @@ def inputs(dtype, n, seed=0):
     specials = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -0.7517915, 1.4185, 11, -40], dtype)
     x[: specials.size] = specials
     g[-specials.size:] = specials
+    if dtype == np.float64:  # the edges of the float64 table kernels' range
+        edges = [2.0**-900, -(2.0**-900), np.nextafter(2.0**-900, 0), 4.0, -np.nextafter(4.0, 0), 1e-300]
+        x[specials.size: specials.size + len(edges)] = edges
     if dtype != np.float64:
         uint = np.dtype(f"u{np.dtype(dtype).itemsize}")
         patterns = np.linspace(0, np.iinfo(uint).max, n // 2, dtype=np.float64).astype(uint).view(dtype)

@@ -30,9 +30,13 @@
 
 #include "dd_exact.h"
 #include "dd_tanh.h"
+#include "f64_table.h"
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+#endif
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#define GELU_F64_TABLE_AVX512 1
 #endif
 
 /* 64 elements: the 33 coefficient columns take 17 KiB, which with the
@@ -368,13 +372,176 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
         f64_blocks(block, exact, g_first, scalar, tail, x, binary ? g : NULL, out, n); \
     }
 
+/* GELU and tanh GELU in double-double: the table loops below hand over
+ * the inputs out of their range to these. */
+static void exact_dd(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f64_blocks(exact_block, 1, 0, GELU_SCALAR(exact), HUGE_VAL, x, NULL, out, n);
+}
+
+static void tanh_dd(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f64_blocks(tanh_block, 0, 0, GELU_SCALAR(tanh), HUGE_VAL, x, NULL, out, n);
+}
+
 /* tail: the gradients' clamp (the scalar kernels take over below -tail);
  * HUGE_VAL for the others. */
-F64_ENTRY(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0, HUGE_VAL)
 F64_ENTRY(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP)
 F64_ENTRY(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL)
 F64_ENTRY(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP)
-F64_ENTRY(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0, HUGE_VAL)
 F64_ENTRY(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP)
 F64_ENTRY(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL)
 F64_ENTRY(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP)
+
+/* ---- the table loops: float64 gelu and gelu_tanh ------------------------------ */
+
+typedef void (*f64_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
+
+/* Elements per block of the table loops; the out-of-range inputs of one
+ * block are packed, computed by the double-double loop, and put back. */
+#define TBLOCK64 1024
+
+#ifdef GELU_F64_TABLE_AVX512
+/* f64_table_value (f64_table.h) on 8 lanes: the same operations in the same
+ * order, each lookup one two-register permute of a 16-entry column.  Every
+ * operation rounds to nearest with exceptions suppressed (embedded
+ * rounding), so lanes out of range are computed unclamped (their results
+ * are replaced) without raising a flag.  *in_range: f64_table_in_range. */
+#define R64 (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define LUT64(col, j) _mm512_permutex2var_pd(_mm512_load_pd(col), (j), _mm512_load_pd((col) + 8))
+
+static GELU_ALWAYS_INLINE __m512d f64_table_value8(const gelu_f64_table *t, __m512d x, __mmask8 *in_range) {
+    __m512i u = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_C(0x7fffffffffffffff)));
+    __mmask8 zero = _mm512_cmpeq_epu64_mask(u, _mm512_setzero_si512());
+    *in_range = _mm512_cmplt_epu64_mask(_mm512_sub_epi64(u, _mm512_set1_epi64((int64_t)GELU_F64_YMIN_BITS)),
+                                        _mm512_set1_epi64((int64_t)(GELU_F64_YMAX_BITS - GELU_F64_YMIN_BITS)))
+              | zero;
+    __m512d y = _mm512_castsi512_pd(u);
+    __m512i j = _mm512_cvtt_roundpd_epi64(
+        _mm512_mul_round_pd(y, _mm512_fmadd_round_pd(_mm512_set1_pd(t->beta), y, _mm512_set1_pd(t->alpha), R64), R64),
+        _MM_FROUND_NO_EXC);
+    __m512d d = _mm512_sub_round_pd(y, LUT64(t->centre, j), R64);
+    __m512d r2 = LUT64(t->e[GELU_F64_DEG], j);
+    GELU_UNROLL
+    for (int k = GELU_F64_DEG - 1; k >= 2; k--)
+        r2 = _mm512_fmadd_round_pd(r2, d, LUT64(t->e[k], j), R64);
+    __m512d r = _mm512_fmadd_round_pd(r2, _mm512_mul_round_pd(d, d, R64), LUT64(t->e[0], j), R64);
+    __m512d e1 = LUT64(t->e[1], j), a = LUT64(t->a, j);
+    __m512d yd = _mm512_mul_round_pd(y, d, R64);
+    __m512d yd_lo = _mm512_fmsub_round_pd(y, d, yd, R64);
+    __m512d v = _mm512_mul_round_pd(e1, yd, R64);
+    __m512d v_lo = _mm512_fmsub_round_pd(e1, yd, v, R64);
+    __m512d p = _mm512_mul_round_pd(y, a, R64);
+    __m512d p_lo = _mm512_fmsub_round_pd(y, a, p, R64);
+    /* h = x for x >= 0 (+0 included), -0 for x < 0 */
+    __m512d h = _mm512_max_round_pd(_mm512_set1_pd(-0.0), x, _MM_FROUND_NO_EXC);
+    __m512d s = _mm512_sub_round_pd(h, p, R64);
+    __m512d err = _mm512_sub_round_pd(_mm512_sub_round_pd(h, s, R64), p, R64);
+    __m512d s2 = _mm512_sub_round_pd(s, v, R64);
+    __m512d err2 = _mm512_sub_round_pd(_mm512_sub_round_pd(s, s2, R64), v, R64);
+    __m512d k = _mm512_sub_round_pd(_mm512_add_round_pd(p_lo, v_lo, R64), _mm512_add_round_pd(err, err2, R64), R64);
+    k = _mm512_fmadd_round_pd(e1, yd_lo, k, R64);
+    k = _mm512_fmadd_round_pd(y, r, k, R64);
+    return _mm512_mask_mov_pd(_mm512_sub_round_pd(s2, k, R64), zero, x);
+}
+
+/* Per block: the table formula on 8 lanes at a time, stored whole, with
+ * the out-of-range inputs packed into bad_x before the store (so an
+ * in-place call loses nothing); then the double-double loop on those, and
+ * its results expanded back over their lanes. */
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array_fn dd_loop,
+                                              const double *x, double *out, ptrdiff_t n) {
+    __mmask8 ok[TBLOCK64 / 8];
+    double bad_x[TBLOCK64 + 8], res[TBLOCK64];
+    ptrdiff_t b = 0;
+    while (b < n) {
+        ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
+        ptrdiff_t nv = k / 8, nbad = 0;
+        for (ptrdiff_t v = 0; v < nv; v++) {
+            __m512d xv = _mm512_loadu_pd(x + b + 8 * v);
+            __m512d r = f64_table_value8(t, xv, &ok[v]);
+            _mm512_storeu_pd(out + b + 8 * v, r);
+            if (ok[v] != 0xFF) {
+                __mmask8 off = (__mmask8)~ok[v];
+                _mm512_storeu_pd(bad_x + nbad, _mm512_maskz_compress_pd(off, xv));
+                nbad += __builtin_popcount(off);
+            }
+        }
+        unsigned char tail_in[8];   /* in place, x is gone once out is written */
+        for (ptrdiff_t i = 8 * nv; i < k; i++) {     /* the last few, one by one */
+            double xi = x[b + i];
+            tail_in[i - 8 * nv] = (unsigned char)f64_table_in_range(xi);
+            if (tail_in[i - 8 * nv])
+                out[b + i] = f64_table_value(t, xi);
+            else
+                bad_x[nbad++] = xi;
+        }
+        if (nbad > 0) {
+            dd_loop(bad_x, NULL, res, nbad);
+            ptrdiff_t pos = 0;
+            for (ptrdiff_t v = 0; v < nv; v++) {
+                if (ok[v] != 0xFF) {
+                    __mmask8 off = (__mmask8)~ok[v];
+                    _mm512_mask_storeu_pd(out + b + 8 * v, off, _mm512_maskz_expandloadu_pd(off, res + pos));
+                    pos += __builtin_popcount(off);
+                }
+            }
+            for (ptrdiff_t i = 8 * nv; i < k; i++)
+                if (!tail_in[i - 8 * nv])
+                    out[b + i] = res[pos++];
+        }
+        b += k;
+    }
+}
+#else
+/* The table formula over a buffer.  restrict is what lets GCC 12 vectorize
+ * it with gathers: without it, it cannot rule out that the stores alias the
+ * table (and f64_table_value avoids signbit, which it does not vectorize). */
+static void f64_table_values(const gelu_f64_table *restrict t, const double *restrict xs, double *restrict r,
+                             ptrdiff_t k) {
+    for (ptrdiff_t i = 0; i < k; i++)
+        r[i] = f64_table_value(t, xs[i]);
+}
+
+/* Blocks: the table formula for every element into a local buffer (a loop
+ * the compiler vectorizes with gathers); the out-of-range inputs packed
+ * and computed by the double-double loop; then one copy out (x is read in
+ * full before out is written, so in-place calls are safe). */
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array_fn dd_loop,
+                                              const double *x, double *out, ptrdiff_t n) {
+    double r[TBLOCK64], xs[TBLOCK64], bad_x[TBLOCK64], res[TBLOCK64];
+    for (ptrdiff_t b = 0; b < n; b += TBLOCK64) {
+        ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
+        /* Out-of-range x replaced by 0 in a pass of its own, so that the
+         * formula never sees them (no flag from a discarded lane). */
+        int all_in = 1;
+        for (ptrdiff_t i = 0; i < k; i++) {
+            int in = f64_table_in_range(x[b + i]);
+            xs[i] = in ? x[b + i] : 0.0;
+            all_in &= in;
+        }
+        f64_table_values(t, xs, r, k);
+        if (!all_in) {
+            ptrdiff_t nbad = 0;
+            for (ptrdiff_t i = 0; i < k; i++)
+                if (!f64_table_in_range(x[b + i]))
+                    bad_x[nbad++] = x[b + i];
+            dd_loop(bad_x, NULL, res, nbad);
+            for (ptrdiff_t i = 0, pos = 0; i < k; i++)
+                if (!f64_table_in_range(x[b + i]))
+                    r[i] = res[pos++];
+        }
+        memcpy(out + b, r, (size_t)k * sizeof *r);
+    }
+}
+#endif
+
+GELU_F64_DECLARE(exact) {
+    (void)g;
+    f64_table_loop(&gelu_f64_table_exact, exact_dd, x, out, n);
+}
+
+GELU_F64_DECLARE(tanh) {
+    (void)g;
+    f64_table_loop(&gelu_f64_table_tanh, tanh_dd, x, out, n);
+}

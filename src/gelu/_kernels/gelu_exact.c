@@ -7,6 +7,7 @@
 #include "gelu_kernels.h"
 
 #include "dd_exact.h"
+#include "f64_table.h"
 
 double gelu_exact(double x) { return dd_gelu_exact(x); }
 
@@ -15,3 +16,7 @@ double gelu_exact_grad(double x) { return dd_gelu_exact_grad_times(x, 1.0); }
 double gelu_exact_backward(double x, double g) { return dd_gelu_exact_grad_times(x, g); }
 
 double gelu_exact_grad2(double x) { return dd_gelu_exact_grad2(x); }
+
+double gelu_exact_f64(double x) {
+    return f64_table_in_range(x) ? f64_table_value(&gelu_f64_table_exact, x) : dd_gelu_exact(x);
+}

@@ -6,6 +6,8 @@
  *
  * Every function takes and returns IEEE binary64.  The float64 kernels
  * (gelu_exact.c, gelu_tanh.c) carry double-double and round once: < 0.51 ulp.
+ * (The float64 ufuncs use them for every function but gelu and gelu_tanh
+ * on 2^-900 <= |x| < 4: see gelu_exact_f64 below.)
  * The *_narrow kernels below serve float32 and float16: the NumPy glue
  * (src/gelu/_ufuncs.c) widens the input to double, calls them and rounds the
  * result once to the narrow type.  Measured errors: docs/accuracy.md.
@@ -89,6 +91,15 @@ float gelu_exact_f32(float x);
 float gelu_tanh_f32(float x);
 float gelu_exact_backward_f32(float x, float g);
 float gelu_tanh_backward_f32(float x, float g);
+
+/*
+ * float64 GELU and tanh GELU exactly as the ufuncs compute them for float64
+ * arrays, bit for bit: double arithmetic with a 16-piece table for
+ * 2^-900 <= |x| < 4 and x = +-0 (f64_table.h, a priori < 0.97 ulp), the
+ * double-double kernels above elsewhere.  Max errors: docs/accuracy.md.
+ */
+double gelu_exact_f64(double x);
+double gelu_tanh_f64(double x);
 
 #ifdef __cplusplus
 }

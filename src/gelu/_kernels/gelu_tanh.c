@@ -8,6 +8,7 @@
 #include "gelu_kernels.h"
 
 #include "dd_tanh.h"
+#include "f64_table.h"
 
 double gelu_tanh(double x) { return dd_gelu_tanh(x); }
 
@@ -16,3 +17,7 @@ double gelu_tanh_grad(double x) { return dd_gelu_tanh_grad_times(x, 1.0); }
 double gelu_tanh_backward(double x, double g) { return dd_gelu_tanh_grad_times(x, g); }
 
 double gelu_tanh_grad2(double x) { return dd_gelu_tanh_grad2(x); }
+
+double gelu_tanh_f64(double x) {
+    return f64_table_in_range(x) ? f64_table_value(&gelu_f64_table_tanh, x) : dd_gelu_tanh(x);
+}

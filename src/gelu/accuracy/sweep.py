@@ -10,6 +10,7 @@ kernels.
 
     python -m gelu.accuracy.sweep                   # 10**6 float64 points
     python -m gelu.accuracy.sweep --points 20000 --dtype float32
+    python -m gelu.accuracy.sweep --uniform -4 4 --points 10000000 --functions gelu,gelu_tanh
 """
 from __future__ import annotations
 
@@ -59,17 +60,19 @@ def points(n: int, dtype=np.float64, seed: int = 2026) -> np.ndarray:
         rng.normal(SQRT2, 1e-3, k // 2), rng.normal(-SQRT2, 1e-3, k // 2),
         rng.normal(X_TANH_GRAD2_ZERO, 1e-3, k // 2), rng.normal(-X_TANH_GRAD2_ZERO, 1e-3, k // 2),
         rng.uniform(-1.0, 1.0, 2 * k) * 2.0 ** rng.integers(-60, -1, 2 * k),  # near zero
+        rng.uniform(-4.0, 4.0, 4 * k),     # the table kernels' range (float32, float64)
     ]
     if dt == np.float64:
         parts += [rng.uniform(-38.8, -37.3, 2 * k),      # exact: results cross into subnormals
-                  rng.uniform(-22.3, -20.5, k)]           # tanh formula: the same
+                  rng.uniform(-22.3, -20.5, k),           # tanh formula: the same
+                  _ulp_walk(2.0**-900, k // 8, dt), _ulp_walk(-2.0**-900, k // 8, dt)]   # table kernels' lower edge
     # subnormal inputs, both signs
     sub = rng.integers(1, 2 ** (fi.nmant), k, dtype=np.uint64)
     sub_f = (sub * float(fi.smallest_subnormal)) * np.sign(rng.uniform(-1, 1, k))
     parts.append(sub_f)
     # patch edges (radius 1/8 around each zero) and piece breakpoints
     edges = [z + s * 0.125 for z in (X_GRAD_ZERO, X_TANH_GRAD_ZERO, X_TANH_GRAD2_ZERO, -X_TANH_GRAD2_ZERO) for s in (-1, 1)]
-    edges += [-b for b in (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32)] + [10.0, 12.0, 16.0, 22.5, 40.0, -10.0, -22.5, -40.0]
+    edges += [-b for b in (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32)] + [4.0, 10.0, 12.0, 16.0, 22.5, 40.0, -10.0, -22.5, -40.0]
     walk = max(k // (4 * (len(edges) + 4)), 5)
     for e in edges + [X_GRAD_ZERO, X_TANH_GRAD_ZERO, X_TANH_GRAD2_ZERO, -X_TANH_GRAD2_ZERO]:
         parts.append(_ulp_walk(e, walk, dt).astype(np.float64))
@@ -87,23 +90,28 @@ def _measure(args):
     return oracle.ulp_errors(name, x.astype(np.float64), got, None if g is None else g.astype(np.float64))
 
 
-def sweep(n: int = 10**6, dtype=np.float64, workers: int | None = None, seed: int = 2026, progress=None):
-    """Max ulp error per function over ``points(n, dtype)``: {name: (max_ulp, worst_x, n_points)}."""
+def sweep(n: int = 10**6, dtype=np.float64, workers: int | None = None, seed: int = 2026, progress=None,
+          uniform: tuple[float, float] | None = None, functions=FUNCTION_NAMES):
+    """Max ulp error per function over ``points(n, dtype)`` (or n points uniform
+    on ``uniform``): {name: (max_ulp, worst_x, n_points)}."""
     import gelu
 
-    x = points(n, dtype, seed)
+    if uniform is None:
+        x = points(n, dtype, seed)
+    else:
+        x = np.random.default_rng(seed).uniform(*uniform, n).astype(dtype)
     rng = np.random.default_rng(seed + 1)
     g = (rng.normal(0, 2, x.size) * 2.0 ** rng.integers(-20, 20, x.size)).astype(x.dtype)
     workers = workers or len(os.sched_getaffinity(0))
     jobs, keys = [], []
-    for name in FUNCTION_NAMES:
+    for name in functions:
         f = getattr(gelu, name)
         gg = g if name.endswith("_backward") else None
         got = f(x, gg) if gg is not None else f(x)
         for idx in np.array_split(np.arange(x.size), max(1, x.size // 20000)):
             jobs.append((name, x[idx], got[idx], None if gg is None else gg[idx]))
             keys.append((name, idx))
-    out = {name: (0.0, None, 0) for name in FUNCTION_NAMES}
+    out = {name: (0.0, None, 0) for name in functions}
     with ProcessPoolExecutor(max_workers=workers) as ex:
         for done, ((name, idx), err) in enumerate(zip(keys, ex.map(_measure, jobs)), 1):
             m, wx, cnt = out[name]
@@ -121,12 +129,21 @@ def main(argv=None) -> int:
     ap.add_argument("--points", type=int, default=10**6)
     ap.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--uniform", type=float, nargs=2, metavar=("LO", "HI"),
+                    help="points uniform on [LO, HI] instead of the adversarial set")
+    ap.add_argument("--functions", default=",".join(FUNCTION_NAMES),
+                    help="comma-separated (default: all eight)")
     args = ap.parse_args(argv)
+    functions = tuple(f for f in args.functions.split(",") if f)
+    unknown = sorted(set(functions) - set(FUNCTION_NAMES))
+    if unknown or not functions:
+        ap.error(f"--functions: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(FUNCTION_NAMES)}")
     t0 = time.perf_counter()
-    res = sweep(args.points, np.dtype(args.dtype), seed=args.seed,
+    res = sweep(args.points, np.dtype(args.dtype), seed=args.seed, uniform=args.uniform, functions=functions,
                 progress=lambda d, t: print(f"\r{d}/{t} batches", end="", file=sys.stderr, flush=True))
     print(file=sys.stderr)
-    print(f"{args.dtype}: {next(iter(res.values()))[2]:,} points per function, seed {args.seed}, "
+    where = "" if args.uniform is None else f" uniform on [{args.uniform[0]:g}, {args.uniform[1]:g}],"
+    print(f"{args.dtype}: {next(iter(res.values()))[2]:,} points per function,{where} seed {args.seed}, "
           f"{time.perf_counter() - t0:.0f} s, oracle python-flint (>= 128 bits, 80 correct)")
     print(f"{'function':20s} {'max ulp':>10s}  at x")
     for name, (m, wx, _) in res.items():

@@ -1,0 +1,210 @@
+"""Piecewise polynomial tables for the table kernels, fitted with mpmath.
+
+Shared by tools/gen_f32_tables.py (float32 kernels, f32_table.h) and
+tools/gen_f64_tables.py (float64 kernels, f64_table.h): both tabulate a
+function Q on 0 <= y < ymax, cut into pieces by the index
+j = floor(y (alpha + beta y)), as
+
+    Q(c + d) = A + E(d),   A = Q(c) rounded to the format,
+                           E(d) = e_0 + e_1 d + ... + e_deg d^deg,
+
+with every e_k in the format.  The index makes pieces narrower where Q
+falls faster (its relative slope grows about linearly in y), so that Q
+varies by a similar fraction over every piece; that fraction is what the
+kernels' roundings scale with.  Piece j has a centre c_j with few
+significant bits near its middle, so that d = y - c is exact (Sterbenz),
+except piece 0, centred at 0 for the same reason.  E is fitted by weighted
+least squares (weight 1/Q, so the error is relative to Q) on
+Chebyshev-spaced points; the coefficients are rounded one at a time, lowest
+first, and the higher ones refitted to what the rounding left, so that
+rounding the stored coefficients costs little.  The bound reported is
+max |A + E(d) - Q| / Q over a dense grid of every piece, with the
+coefficients exactly as stored.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Callable
+
+import mpmath as mp
+
+mp.mp.prec = 200
+
+A_TANH = mp.mpf("0.044715")   # the tanh formula's decimal constant, exactly
+
+
+def to_f32(v) -> float:
+    """v rounded to the nearest float32 (ties to even), as a Python float."""
+    return struct.unpack("f", struct.pack("f", float(v)))[0]
+
+
+def to_f64(v) -> float:
+    """v rounded to the nearest double (ties to even)."""
+    return float(mp.mpf(v))
+
+
+def hex_literal(v: float) -> str:
+    """A binary floating-point value as a C hex literal without trailing zeros (exact)."""
+    h = float(v).hex()
+    if "." not in h:
+        return h
+    mant, exp = h.split("p")
+    return mant.rstrip("0").rstrip(".") + "p" + exp
+
+
+# ---- the functions tabulated ---------------------------------------------------
+
+def q_exact(y):
+    """Phi(-y): GELU(x) = x (1 - Q(|x|)) for x >= 0, -|x| Q(|x|) for x < 0."""
+    return mp.ncdf(-y)
+
+
+def q_tanh(y):
+    """sigma(-2 u(y)), u = sqrt(2/pi) (y + 0.044715 y^3): the tanh formula's Q."""
+    return 1 / (1 + mp.exp(2 * mp.sqrt(2 / mp.pi) * (y + A_TANH * y ** 3)))
+
+
+def g_exact(y):
+    """grad(-y) of exact GELU: Phi(-y) - y phi(y)."""
+    return mp.ncdf(-y) - y * mp.npdf(y)
+
+
+def g_tanh(y):
+    """grad(-y) of the tanh formula: s + 2 x u'(x) s (1 - s) at x = -y, s = sigma(2u(x))."""
+    c = mp.sqrt(2 / mp.pi)
+    s_ = q_tanh(y)
+    du = c * (1 + 3 * A_TANH * y * y)
+    return s_ - 2 * y * du * s_ * (1 - s_)
+
+
+def root_of(g):
+    return mp.findroot(g, mp.mpf("0.75"), tol=mp.mpf(2) ** -190)
+
+
+def quotient(g, root):
+    """H(y) = g(y) / (y - root): smooth, no zero (g'(root) where y = root)."""
+    def h(y):
+        if abs(y - root) < mp.mpf(2) ** -80:
+            return mp.diff(g, root)
+        return g(y) / (y - root)
+    return h
+
+
+ROOT_EXACT, ROOT_TANH = root_of(g_exact), root_of(g_tanh)
+
+
+# ---- fitting -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Layout:
+    """How a family of tables is cut and stored."""
+    pieces: int
+    ymax: int
+    deg: int
+    round: Callable[[object], float]   # to the stored format
+    margin: object                     # pieces overlap by this (relative): the index is rounded
+    centre_bits: int = 10
+    fit_points: int = 48
+    check_points: int = 400
+
+
+def root_split(layout: Layout, root):
+    hi = layout.round(root)
+    return hi, layout.round(root - mp.mpf(hi))
+
+
+def boundary(ab, j):
+    """The y >= 0 with y (alpha + beta y) = j."""
+    alpha, beta = ab
+    return (-alpha + mp.sqrt(alpha ** 2 + 4 * beta * j)) / (2 * beta)
+
+
+def piece_bounds(layout: Layout, ab, j):
+    a, b = boundary(ab, j), boundary(ab, j + 1)
+    if j == 0:
+        return mp.mpf(0), b * (1 + layout.margin), mp.mpf(0)
+    mid = (a + b) / 2
+    e = mp.floor(mp.log(mid, 2)) - (layout.centre_bits - 1)
+    c = mp.nint(mid / 2 ** e) * 2 ** e
+    assert c / 2 <= a and b <= 2 * c, "y - c must be exact on the whole piece"
+    return a * (1 - layout.margin), min(b * (1 + layout.margin), mp.mpf(layout.ymax)), c
+
+
+def fit_piece(layout: Layout, q, ab, j):
+    """(centre, A, [e_0 .. e_deg]) of piece j, all as stored."""
+    deg, rnd = layout.deg, layout.round
+    a, b, c = piece_bounds(layout, ab, j)
+    A = rnd(q(c))
+    exact_at_zero = j == 0 and mp.mpf(A) == q(mp.mpf(0))
+    n = layout.fit_points
+    pts = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
+    pts += [a, b]
+    ds = [y - c for y in pts]
+    qs = [q(y) for y in pts]
+    target = [qv - A for qv in qs]
+    weights = [1 / abs(qv) for qv in qs]
+    fixed: list[float] = []
+    if exact_at_zero:
+        fixed.append(0.0)   # Q(0) = 1/2 = A exactly, so E(0) = 0 keeps GELU(0) exact
+    while len(fixed) <= deg:
+        k0 = len(fixed)
+        rhs = [(t - sum(e * d ** i for i, e in enumerate(fixed))) * wt for t, d, wt in zip(target, ds, weights)]
+        mat = mp.matrix([[d ** i * wt for i in range(k0, deg + 1)] for d, wt in zip(ds, weights)])
+        sol = mp.qr_solve(mat, mp.matrix(rhs))[0]
+        fixed.append(rnd(sol[0]))
+    return rnd(c), A, fixed
+
+
+@dataclass
+class PieceStats:
+    error: object = mp.mpf(0)      # max |A + E - Q| / Q
+    e_ratio: object = mp.mpf(0)    # max |E| / Q
+    rest_ratio: object = mp.mpf(0) # max |E - e_1 d| / Q
+
+    def merge(self, other: "PieceStats") -> None:
+        self.error = max(self.error, other.error)
+        self.e_ratio = max(self.e_ratio, other.e_ratio)
+        self.rest_ratio = max(self.rest_ratio, other.rest_ratio)
+
+
+def piece_stats(layout: Layout, q, ab, j, A, es) -> PieceStats:
+    a, b, c = piece_bounds(layout, ab, j)
+    st = PieceStats()
+    n = layout.check_points
+    for i in range(n + 1):
+        y = a + (b - a) * mp.mpf(i) / n
+        d = y - c
+        e = sum(mp.mpf(ek) * d ** k for k, ek in enumerate(es))
+        qv = abs(q(y))
+        st.error = max(st.error, abs(mp.mpf(A) + e - q(y)) / qv)
+        st.e_ratio = max(st.e_ratio, abs(e) / qv)
+        st.rest_ratio = max(st.rest_ratio, abs(e - mp.mpf(es[1]) * d) / qv)
+    return st
+
+
+def fit_table(layout: Layout, q, alpha, beta):
+    """Every piece of one table, and the stats over all of them."""
+    assert layout.pieces == layout.ymax * (alpha + beta * layout.ymax)
+    ab = (alpha, beta)
+    pieces = [fit_piece(layout, q, ab, j) for j in range(layout.pieces)]
+    stats = PieceStats()
+    for j, (_, A, es) in enumerate(pieces):
+        stats.merge(piece_stats(layout, q, ab, j, A, es))
+    return pieces, stats
+
+
+def log2(v) -> float:
+    return float(mp.log(v, 2))
+
+
+def header(head: list[str], tables, gen_table, guard: str):
+    """The header's text: head, then each table's lines (gen_table(*row) ->
+    (lines, report)), then the end of the include guard; and the reports."""
+    lines, report = list(head), []
+    for row in tables:
+        tl, tr = gen_table(*row)
+        lines += tl
+        report += tr
+    lines += [f"#endif /* {guard} */", ""]
+    return "\n".join(lines), report
