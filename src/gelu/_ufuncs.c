@@ -38,6 +38,8 @@
 #include <numpy/dtype_api.h>
 #include <numpy/ufuncobject.h>
 
+#include <fenv.h>
+
 #include "_dispatch.h"
 #include "_threads.h"
 #include "_ufunc_docs.h"
@@ -573,7 +575,60 @@ py_isa_available(PyObject *self, PyObject *unused)
     return names;
 }
 
+/* _apply_contiguous(fn, loop, x, g, out, n): the loop of function `fn`
+ * (0..7, as the kernel sets order them) for dtype `loop` (LOOP_*) on n
+ * contiguous elements at the raw addresses x, g (0 for the unary functions)
+ * and out, as a ufunc call would run it (threads, kernel set), GIL
+ * released.  For gelu.torch, which passes tensors' data_ptr() after checking
+ * device, dtype, layout and contiguity: it saves the two NumPy views and the
+ * ufunc machinery, about 2 us of a 1000-element call.  The GIL is released
+ * from 4096 elements up.  The addresses are
+ * not (and cannot be) checked; the caller's floating-point flags are kept
+ * as they were (the torch glue ignores the kernels' flags, as torch does). */
+static PyObject *
+py_apply_contiguous(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "_apply_contiguous(fn, loop, x, g, out, n) takes 6 ints");
+        return NULL;
+    }
+    long fn = PyLong_AsLong(args[0]), loop = PyLong_AsLong(args[1]);
+    void *x = PyLong_AsVoidPtr(args[2]), *g = PyLong_AsVoidPtr(args[3]), *out = PyLong_AsVoidPtr(args[4]);
+    Py_ssize_t n = PyLong_AsSsize_t(args[5]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    int nin = fn >= 0 && fn < GELU_N_FUNCS ? GELU_UFUNCS[fn].nin : 0;   /* GELU_UFUNCS[k].fn == k */
+    if (nin != 0 && loop >= LOOP_HALF && loop <= LOOP_BF16 && n == 0) {
+        Py_RETURN_NONE;   /* an empty tensor's data_ptr() is 0 */
+    }
+    if (nin == 0 || loop < LOOP_HALF || loop > LOOP_BF16 || n < 0 ||
+        x == NULL || out == NULL || (nin == 2) != (g != NULL)) {
+        PyErr_SetString(PyExc_ValueError, "_apply_contiguous: fn, loop, addresses or n out of range");
+        return NULL;
+    }
+    npy_intp size = loop == LOOP_HALF || loop == LOOP_BF16 ? 2 : loop == LOOP_FLOAT ? 4 : 8;
+    npy_intp steps[3] = {size, size, size};
+    char *ops[3] = {x, nin == 2 ? g : out, out};
+    loop_call c = {(int)loop, (int)fn, nin, gelu_isa_active(), ops, steps};
+    fexcept_t flags;
+    fegetexceptflag(&flags, FE_ALL_EXCEPT);
+    if (n < 4096) {   /* a few microseconds at most: not worth the GIL's round trip */
+        gelu_parallel_for(n, GRAIN[loop][fn], loop_range, &c);
+    }
+    else {
+        Py_BEGIN_ALLOW_THREADS
+        gelu_parallel_for(n, GRAIN[loop][fn], loop_range, &c);
+        Py_END_ALLOW_THREADS
+    }
+    fesetexceptflag(&flags, FE_ALL_EXCEPT);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef gelu_ufuncs_methods[] = {
+    {"_apply_contiguous", (PyCFunction)(void (*)(void))py_apply_contiguous, METH_FASTCALL,
+     "Private (gelu.torch): run a loop on raw contiguous memory; unchecked addresses."},
     {"_get_num_threads", py_get_num_threads, METH_NOARGS, "Threads a large loop may use."},
     {"_set_num_threads", py_set_num_threads, METH_O, "Set the threads a large loop may use (int >= 1)."},
     {"_get_isa", py_get_isa, METH_NOARGS, "Name of the kernel set in use."},

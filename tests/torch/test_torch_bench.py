@@ -17,8 +17,8 @@ def test_rows_and_table():
     rows = bench.mlp_rows(tokens=4, configs=[("tiny", "tanh", 8, 16)], compile=False,
                           min_time=0.001)
     rows += bench.activation_rows(sizes=[100], min_time=0.001)
-    assert [r.section for r in rows] == ["mlp eager", "forward none", "backward none",
-                                        "forward tanh", "backward tanh"]
+    assert [r.section for r in rows] == ["mlp eager", "forward none", "backward none", "train step none",
+                                        "forward tanh", "backward tanh", "train step tanh"]
     assert all(r.torch_s > 0 and r.gelu_s > 0 and r.ratio == r.gelu_s / r.torch_s for r in rows)
     table = bench.format_rows(rows).splitlines()
     assert len(table) == 1 + len(rows)

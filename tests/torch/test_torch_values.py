@@ -169,16 +169,62 @@ def test_ufunc_reads_and_writes_tensor_memory_directly(monkeypatch):
     from gelu.torch import _cpu
 
     seen = []
-    real = _cpu._FORWARD["tanh"]
+    real = _cpu.FORWARD["tanh"]
 
     def spy(x, out):
         seen.append((x.ctypes.data, x.strides, out.ctypes.data))
         return real(x, out=out)
 
-    monkeypatch.setitem(_cpu._FORWARD, "tanh", spy)
+    monkeypatch.setitem(_cpu.FORWARD, "tanh", spy)
     base = torch.randn(6, 8)
     view = base[:, ::2]
     y = gt.gelu(view, approximate="tanh")
     # The ufunc got the tensor's own memory and strides (no copy in), and
     # wrote straight into the returned tensor (no copy out).
     assert seen == [(view.data_ptr(), (32, 8), y.data_ptr())]
+
+
+def _bits(t):
+    return t.contiguous().view({2: torch.int16, 4: torch.int32, 8: torch.int64}[t.dtype.itemsize])
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_contiguous_tensors_take_the_direct_loop_with_the_ufuncs_bits(dtype):
+    # Contiguous operands go to gelu._ufuncs._apply_contiguous on their data
+    # pointers (no NumPy views); a strided copy of the same values goes
+    # through the ufunc: the same bits.
+    from gelu.torch import _cpu
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.randn(5001, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    g = torch.randn(5001, generator=gen, dtype=torch.float64).to(dtype)
+    x_strided, g_strided = torch.stack([x, x], 1)[:, 0], torch.stack([g, g], 1)[:, 0]
+    for variant in ("none", "tanh"):
+        direct = _cpu.forward(x, variant)
+        assert direct.is_contiguous() and direct.dtype == dtype
+        assert torch.equal(_bits(direct), _bits(_cpu.forward(x_strided, variant)))
+        assert torch.equal(_bits(_cpu.backward(g, x, variant)), _bits(_cpu.backward(g_strided, x_strided, variant)))
+        assert torch.equal(_bits(_cpu.grad2(x, variant)), _bits(_cpu.grad2(x_strided, variant)))
+
+
+def test_negated_views_are_materialized():
+    x = torch.randn(64, dtype=torch.float64)
+    assert torch.equal(gt.gelu(torch._neg_view(x)), gt.gelu(-x))
+    from gelu.torch import _cpu
+    assert torch.equal(_cpu.backward(torch._neg_view(x), x, "tanh"), _cpu.backward(-x, x, "tanh"))
+
+
+def test_apply_contiguous_rejects_bad_arguments():
+    from gelu import _ufuncs
+    buf = torch.zeros(4)
+    p = buf.data_ptr()
+    with pytest.raises(ValueError, match="out of range"):
+        _ufuncs._apply_contiguous(8, 1, p, 0, p, 4)         # no function 8
+    with pytest.raises(ValueError, match="out of range"):
+        _ufuncs._apply_contiguous(0, 4, p, 0, p, 4)         # no loop 4
+    with pytest.raises(ValueError, match="out of range"):
+        _ufuncs._apply_contiguous(3, 1, p, 0, p, 4)         # backward without g
+    with pytest.raises(ValueError, match="out of range"):
+        _ufuncs._apply_contiguous(0, 1, p, p, p, -1)
+    with pytest.raises(TypeError, match="takes 6 ints"):
+        _ufuncs._apply_contiguous(0, 1, p)
+    _ufuncs._apply_contiguous(0, 1, 0, 0, 0, 0)             # empty: nothing to touch

@@ -10,6 +10,11 @@ their 16-bit patterns (a uint16 view of the same memory) to private ufuncs
 (``gelu._ufuncs._bf16_bits_*``) that run the core's bfloat16 loop: widened
 to float32, computed by the float32 kernels, rounded once to bfloat16 (to
 nearest even).  No temporary tensor, no extra pass.
+
+Contiguous operands of one dtype (the usual case) skip the NumPy views and
+the ufunc machinery: ``gelu._ufuncs._apply_contiguous`` runs the same loop
+on the tensors' data pointers, which saves about 2 us a call (half of a
+1000-element call).  Same kernels, same threads, same bits.
 """
 from __future__ import annotations
 
@@ -18,9 +23,17 @@ import torch
 
 import gelu as _core
 
-__all__ = ["forward", "backward", "grad2"]
+__all__ = ["forward", "backward", "grad2", "run", "FORWARD"]
 
-_FORWARD = {"none": _core.gelu, "tanh": _core.gelu_tanh}
+# Index of each ufunc in the kernel sets' function order (gelu_array.h),
+# for _apply_contiguous, and the loop per dtype (LOOP_* in _ufuncs.c).
+_FN_INDEX = {u: i for i, u in enumerate((
+    _core.gelu, _core.gelu_grad, _core.gelu_grad2, _core.gelu_backward,
+    _core.gelu_tanh, _core.gelu_tanh_grad, _core.gelu_tanh_grad2, _core.gelu_tanh_backward))}
+_LOOP = {torch.float16: 0, torch.float32: 1, torch.float64: 2, torch.bfloat16: 3}
+_apply_contiguous = _core._ufuncs._apply_contiguous
+
+FORWARD = {"none": _core.gelu, "tanh": _core.gelu_tanh}
 _BACKWARD = {"none": _core.gelu_backward, "tanh": _core.gelu_tanh_backward}
 _GRAD2 = {"none": _core.gelu_grad2, "tanh": _core.gelu_tanh_grad2}
 
@@ -42,28 +55,38 @@ def _ufunc(ufunc, dtype: torch.dtype):
     return ufunc
 
 
-def _unary(ufunc, x: torch.Tensor) -> torch.Tensor:
+def run(ufunc, x: torch.Tensor, grad: torch.Tensor | None = None) -> torch.Tensor:
+    """ufunc(x) or ufunc(x, grad) into a new tensor shaped like x."""
+    # A lazily negated view (torch._neg_view) holds the values' negatives:
+    # materialize it, as every other torch op would.
+    if x.is_neg():
+        x = x.resolve_neg()
+    if grad is not None and grad.is_neg():
+        grad = grad.resolve_neg()
+    out = torch.empty_like(x)   # contiguous x: contiguous out, same strides
+    if x.is_contiguous() and (grad is None or (grad.is_contiguous() and grad.dtype == x.dtype
+                                               and grad.shape == x.shape)):
+        _apply_contiguous(_FN_INDEX[ufunc], _LOOP[x.dtype], x.data_ptr(),
+                          0 if grad is None else grad.data_ptr(), out.data_ptr(), x.numel())
+        return out
     # The ufuncs raise no floating-point warnings of interest to a torch
     # user (torch itself never warns on overflow), so silence NumPy's.
     with np.errstate(all="ignore"):
-        out = torch.empty_like(x)
-        _ufunc(ufunc, x.dtype)(_view(x), out=_view(out))
+        args = (_view(x),) if grad is None else (_view(x), _view(grad))
+        _ufunc(ufunc, x.dtype)(*args, out=_view(out))
         return out
 
 
 def forward(x: torch.Tensor, approximate: str) -> torch.Tensor:
     """GELU of ``x`` through the core ufunc for ``approximate``."""
-    return _unary(_FORWARD[approximate], x)
+    return run(FORWARD[approximate], x)
 
 
 def grad2(x: torch.Tensor, approximate: str) -> torch.Tensor:
     """Second derivative of GELU at ``x`` through the core ufunc."""
-    return _unary(_GRAD2[approximate], x)
+    return run(_GRAD2[approximate], x)
 
 
 def backward(grad: torch.Tensor, x: torch.Tensor, approximate: str) -> torch.Tensor:
     """``grad * gelu'(x)`` through the fused backward ufunc, rounded once."""
-    with np.errstate(all="ignore"):
-        out = torch.empty_like(x)
-        _ufunc(_BACKWARD[approximate], x.dtype)(_view(x), _view(grad), out=_view(out))
-        return out
+    return run(_BACKWARD[approximate], x, grad)

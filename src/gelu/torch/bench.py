@@ -9,10 +9,18 @@ parts, measured in one run so that the numbers are comparable:
    ``torch.nn.GELU`` and with ``gelu.torch.GELU``, eager and compiled
    (inductor).
 2. The activation alone in float32 at 1e3 ... 1e7 elements, x and the
-   incoming gradient standard normal: ``F.gelu`` against
-   ``gelu.torch.gelu`` (forward), and ``aten::gelu_backward`` against
-   ``gelu::gelu_backward`` (backward), each writing a freshly allocated
-   result, as a model does.
+   incoming gradient standard normal, each call writing a freshly allocated
+   result, as a model does:
+   - forward: ``F.gelu`` against ``gelu.torch.gelu`` (inference: x does
+     not require grad);
+   - backward: what each library's autograd node runs when a graph is
+     backpropagated, ``aten::gelu_backward`` against gelu.torch's CPU
+     backward (``gelu.torch._cpu.backward``; the ``gelu::gelu_backward``
+     operator adds its dispatch, about 8 us, and is what double backward
+     and torch.compile use);
+   - train step: forward with autograd recording and ``backward(g)``,
+     ``F.gelu`` against ``gelu.torch.gelu`` on an x that requires grad
+     (both libraries' autograd overhead included).
 
 Times are the best of several repeats (each long enough to be stable), with
 torch's and gelu's repeats interleaved; the ratio column is gelu time / torch
@@ -38,7 +46,7 @@ import torch.nn.functional as F
 
 import gelu
 
-from . import _ops  # noqa: F401  (registers torch.ops.gelu)
+from . import _cpu, _ops  # noqa: F401  (_ops registers torch.ops.gelu)
 from .functional import gelu as gt_gelu
 from .modules import GELU
 
@@ -142,6 +150,12 @@ def mlp_rows(tokens: int = 512, configs: Sequence = MLP_CONFIGS, compile: bool =
     return rows
 
 
+def _train_activation(fn: Callable, x: torch.Tensor, g: torch.Tensor, variant: str) -> None:
+    """Forward with autograd, then backward: x.grad is replaced each call."""
+    x.grad = None
+    fn(x, approximate=variant).backward(g)
+
+
 def activation_rows(sizes: Iterable[int] = SIZES, min_time: float = 0.2) -> list:
     """Time the activation alone (float32) against PyTorch, forward and backward."""
     rows = []
@@ -151,12 +165,15 @@ def activation_rows(sizes: Iterable[int] = SIZES, min_time: float = 0.2) -> list
         # uses): the float32 kernels take a slower path for |x| >= 4.
         x = torch.randn(n, generator=gen, dtype=torch.float32)
         g = torch.randn(n, generator=gen, dtype=torch.float32)
+        xg = x.clone().requires_grad_()
         for variant in ("none", "tanh"):
             forward = (functools.partial(F.gelu, x, approximate=variant),
                        functools.partial(gt_gelu, x, approximate=variant))
             backward = (functools.partial(torch.ops.aten.gelu_backward, g, x, approximate=variant),
-                        functools.partial(torch.ops.gelu.gelu_backward, g, x, variant))
-            for section, (theirs, ours) in (("forward", forward), ("backward", backward)):
+                        functools.partial(_cpu.backward, g, x, variant))
+            train = (functools.partial(_train_activation, F.gelu, xg, g, variant),
+                     functools.partial(_train_activation, gt_gelu, xg, g, variant))
+            for section, (theirs, ours) in (("forward", forward), ("backward", backward), ("train step", train)):
                 rows.append(Row(f"{section} {variant}", f"n={n:.0e}",
                                 *time_pair(theirs, ours, min_time), n))
     return rows

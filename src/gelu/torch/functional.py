@@ -29,11 +29,15 @@ def _functorch_ad_active() -> bool:
         return _functorch_ad_active()
 
 
+_peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
+_is_grad_enabled = torch.is_grad_enabled
+
+
 def _differentiating(x: torch.Tensor) -> bool:
     """Whether any autograd mode could want a derivative of this call."""
-    return ((x.requires_grad and torch.is_grad_enabled())
+    return ((x.requires_grad and _is_grad_enabled())
             or _fwad._current_level >= 0  # inside forward_ad.dual_level()
-            or torch._C._functorch.peek_interpreter_stack() is not None)
+            or _peek_interpreter_stack() is not None)
 
 
 def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
@@ -94,6 +98,16 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     >>> gt.gelu(torch.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
+    if (type(input) is torch.Tensor and input.is_cpu and approximate in _checks.APPROXIMATE
+            and input.dtype in _checks.DTYPES and input.layout == torch.strided
+            and not torch.compiler.is_compiling() and not _differentiating(input)):
+        # Inference on a plain strided CPU tensor (checked as cheaply as
+        # possible: it is most calls): the kernel the operator would run,
+        # called directly, which skips the autograd.Function wrapper (~30 us
+        # a call) and the operator's dispatch (~8 us).  Subclasses, fake and
+        # meta tensors, and functorch's wrapped tensors (which
+        # _differentiating counts) go through the operator below.
+        return _cpu.run(_cpu.FORWARD[approximate], input)
     _checks.tensor(input, "input")
     _checks.approximate(approximate)
     if torch.compiler.is_compiling():
@@ -108,12 +122,5 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
             )
         return _ops.gelu(input, approximate)
     if not _differentiating(input):
-        # Inference: skip the autograd.Function wrapper (~30 us a call), and
-        # for a plain strided CPU tensor the operator's dispatch too (~8 us):
-        # the kernel the operator would run, called directly.
-        # (Subclasses, fake and meta tensors, and functorch's wrapped
-        # tensors, which _differentiating counts, still go through it.)
-        if type(input) is torch.Tensor and input.device.type == "cpu" and input.layout == torch.strided:
-            return _cpu.forward(input, approximate)
-        return _ops.gelu(input, approximate)
+        return _ops.gelu(input, approximate)   # inference, but not on a plain CPU tensor
     return _autograd.gelu(input, approximate)
