@@ -104,7 +104,7 @@ static const ptrdiff_t GRAIN[N_LOOPS + 1][GELU_N_FUNCS] = {
     /* gelu, grad, grad2, backward, tanh, tanh_grad, tanh_grad2, tanh_backward */
     [LOOP_HALF] = {8192, 8192, 16384, 4096, 8192, 8192, 8192, 4096},
     [LOOP_FLOAT] = {262144, 65536, 131072, 65536, 262144, 65536, 65536, 65536},
-    [LOOP_DOUBLE] = {65536, 4096, 16384, 4096, 65536, 4096, 4096, 4096},
+    [LOOP_DOUBLE] = {65536, 65536, 16384, 65536, 65536, 65536, 4096, 65536},
     /* bfloat16 runs the float32 kernels: their grain */
     [LOOP_BF16] = {262144, 65536, 131072, 65536, 262144, 65536, 65536, 65536},
 };

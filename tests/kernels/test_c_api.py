@@ -39,12 +39,15 @@ def test_c_host_matches_the_ufuncs_bit_for_bit(host):
         # the float64 entry points are the float64 ufuncs, bit for bit
         np.testing.assert_array_equal(np.array(row[11:13]), np.array(expect[0::3], dtype=np.float64),
                                       err_msg=f"x = {x!r}")
-        # the double-double gelu_exact and gelu_tanh are within an ulp of
-        # them (they differ only where the ufuncs use the table kernels);
-        # the derivatives are the ufuncs' bits
-        for dd, table in ((row[1], expect[0]), (row[4], expect[3])):
+        np.testing.assert_array_equal(np.array(row[13:17]),
+                                      np.array([expect[1], expect[4], gelu.gelu_backward(x, -0.375),
+                                                gelu.gelu_tanh_backward(x, 1e300)]), err_msg=f"x = {x!r}")
+        # the double-double gelu_exact, gelu_tanh and gradients are within
+        # an ulp of them (they differ only where the ufuncs use the table
+        # kernels); the second derivatives are the ufuncs' bits
+        for dd, table in zip(row[1:3] + row[4:6], expect[0:2] + expect[3:5]):
             assert dd == table or abs(dd - table) == abs(np.spacing(table)), f"x = {x!r}"
-        np.testing.assert_array_equal(np.array(row[2:4] + row[5:7]), np.array(expect[1:3] + expect[4:6]),
+        np.testing.assert_array_equal(np.array([row[3], row[6]]), np.array([expect[2], expect[5]]),
                                       err_msg=f"x = {x!r}")
         # where float32 results are normal numbers (so not at 5e-324, which
         # is no float32 input either), the narrow kernels agree

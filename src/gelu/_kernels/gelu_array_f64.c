@@ -367,33 +367,25 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
     }
 }
 
-#define F64_ENTRY(name, block, exact, g_first, scalar, binary, tail)                   \
-    GELU_F64_DECLARE(name) {                                                           \
-        f64_blocks(block, exact, g_first, scalar, tail, x, binary ? g : NULL, out, n); \
+/* The double-double loops, as static functions name_dd; the entry points
+ * at the end use them directly (second derivatives) or for the inputs the
+ * table loops below hand over.  tail: the gradients' clamp (the scalar
+ * kernels take over below -tail); HUGE_VAL for the others. */
+#define F64_DD(name, block, exact, g_first, scalar, binary, tail)                         \
+    static void name##_dd(const void *x, const void *g, void *out, ptrdiff_t n) {         \
+        f64_blocks(block, exact, g_first, scalar, tail, x, binary ? g : NULL, out, n);    \
     }
 
-/* GELU and tanh GELU in double-double: the table loops below hand over
- * the inputs out of their range to these. */
-static void exact_dd(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f64_blocks(exact_block, 1, 0, GELU_SCALAR(exact), HUGE_VAL, x, NULL, out, n);
-}
+F64_DD(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0, HUGE_VAL)
+F64_DD(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP)
+F64_DD(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL)
+F64_DD(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP)
+F64_DD(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0, HUGE_VAL)
+F64_DD(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP)
+F64_DD(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL)
+F64_DD(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP)
 
-static void tanh_dd(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f64_blocks(tanh_block, 0, 0, GELU_SCALAR(tanh), HUGE_VAL, x, NULL, out, n);
-}
-
-/* tail: the gradients' clamp (the scalar kernels take over below -tail);
- * HUGE_VAL for the others. */
-F64_ENTRY(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP)
-F64_ENTRY(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL)
-F64_ENTRY(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP)
-F64_ENTRY(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP)
-F64_ENTRY(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL)
-F64_ENTRY(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP)
-
-/* ---- the table loops: float64 gelu and gelu_tanh ------------------------------ */
+/* ---- the table loops: float64 gelu, gelu_tanh, gradients, backward -------- */
 
 typedef void (*f64_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
 
@@ -401,83 +393,155 @@ typedef void (*f64_array_fn)(const void *x, const void *g, void *out, ptrdiff_t 
  * block are packed, computed by the double-double loop, and put back. */
 #define TBLOCK64 1024
 
+static inline int f64_in_range(int grad, double x, double g) {
+    return grad ? f64_grad_in_range(x, g) : f64_table_in_range(x);
+}
+
 #ifdef GELU_F64_TABLE_AVX512
-/* f64_table_value (f64_table.h) on 8 lanes: the same operations in the same
- * order, each lookup one two-register permute of a 16-entry column.  Every
- * operation rounds to nearest with exceptions suppressed (embedded
- * rounding), so lanes out of range are computed unclamped (their results
- * are replaced) without raising a flag.  *in_range: f64_table_in_range. */
+/* f64_table.h on 8 lanes: the same operations in the same order, each
+ * lookup one two-register permute of a 16-entry column (loaded from L1: 15
+ * columns are too many to keep in registers).  Every operation rounds to
+ * nearest with exceptions suppressed (embedded rounding), so lanes out of
+ * range are computed unclamped (their results are replaced) without
+ * raising a flag. */
 #define R64 (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define LUT64(col, j) _mm512_permutex2var_pd(_mm512_load_pd(col), (j), _mm512_load_pd((col) + 8))
 
-static GELU_ALWAYS_INLINE __m512d f64_table_value8(const gelu_f64_table *t, __m512d x, __mmask8 *in_range) {
-    __m512i u = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_C(0x7fffffffffffffff)));
-    __mmask8 zero = _mm512_cmpeq_epu64_mask(u, _mm512_setzero_si512());
-    *in_range = _mm512_cmplt_epu64_mask(_mm512_sub_epi64(u, _mm512_set1_epi64((int64_t)GELU_F64_YMIN_BITS)),
-                                        _mm512_set1_epi64((int64_t)(GELU_F64_YMAX_BITS - GELU_F64_YMIN_BITS)))
-              | zero;
-    __m512d y = _mm512_castsi512_pd(u);
+static GELU_ALWAYS_INLINE __m512i f64_abs_bits8(__m512d x) {
+    return _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(INT64_C(0x7fffffffffffffff)));
+}
+
+/* lo <= u <= hi as unsigned, one compare */
+static GELU_ALWAYS_INLINE __mmask8 f64_bits_within8(__m512i u, uint64_t lo, uint64_t hi) {
+    return _mm512_cmple_epu64_mask(_mm512_sub_epi64(u, _mm512_set1_epi64((int64_t)lo)),
+                                   _mm512_set1_epi64((int64_t)(hi - lo)));
+}
+
+/* f64_table_lookup */
+static GELU_ALWAYS_INLINE __m512d f64_table_lookup8(const gelu_f64_table *t, __m512d y, __m512d *d, __m512d *e1,
+                                                    __m512d *a) {
     __m512i j = _mm512_cvtt_roundpd_epi64(
         _mm512_mul_round_pd(y, _mm512_fmadd_round_pd(_mm512_set1_pd(t->beta), y, _mm512_set1_pd(t->alpha), R64), R64),
         _MM_FROUND_NO_EXC);
-    __m512d d = _mm512_sub_round_pd(y, LUT64(t->centre, j), R64);
+    __m512d dj = _mm512_sub_round_pd(y, LUT64(t->centre, j), R64);
     __m512d r2 = LUT64(t->e[GELU_F64_DEG], j);
     GELU_UNROLL
     for (int k = GELU_F64_DEG - 1; k >= 2; k--)
-        r2 = _mm512_fmadd_round_pd(r2, d, LUT64(t->e[k], j), R64);
-    __m512d r = _mm512_fmadd_round_pd(r2, _mm512_mul_round_pd(d, d, R64), LUT64(t->e[0], j), R64);
-    __m512d e1 = LUT64(t->e[1], j), a = LUT64(t->a, j);
-    __m512d yd = _mm512_mul_round_pd(y, d, R64);
-    __m512d yd_lo = _mm512_fmsub_round_pd(y, d, yd, R64);
-    __m512d v = _mm512_mul_round_pd(e1, yd, R64);
-    __m512d v_lo = _mm512_fmsub_round_pd(e1, yd, v, R64);
-    __m512d p = _mm512_mul_round_pd(y, a, R64);
-    __m512d p_lo = _mm512_fmsub_round_pd(y, a, p, R64);
-    /* h = x for x >= 0 (+0 included), -0 for x < 0 */
-    __m512d h = _mm512_max_round_pd(_mm512_set1_pd(-0.0), x, _MM_FROUND_NO_EXC);
+        r2 = _mm512_fmadd_round_pd(r2, dj, LUT64(t->e[k], j), R64);
+    *d = dj;
+    *e1 = LUT64(t->e[1], j);
+    *a = LUT64(t->a, j);
+    return _mm512_fmadd_round_pd(r2, _mm512_mul_round_pd(dj, dj, R64), LUT64(t->e[0], j), R64);
+}
+
+/* f64_table_combine */
+static GELU_ALWAYS_INLINE __m512d f64_table_combine8(int grad, __m512d h, __m512d uh, __m512d ul, __m512d d,
+                                                     __m512d e1, __m512d a, __m512d r) {
+    __m512d t = _mm512_mul_round_pd(uh, d, R64);
+    __m512d t_lo = _mm512_fmsub_round_pd(uh, d, t, R64);
+    __m512d v = _mm512_mul_round_pd(e1, t, R64);
+    __m512d v_lo = _mm512_fmsub_round_pd(e1, t, v, R64);
+    __m512d p = _mm512_mul_round_pd(uh, a, R64);
+    __m512d p_lo = _mm512_fmsub_round_pd(uh, a, p, R64);
     __m512d s = _mm512_sub_round_pd(h, p, R64);
     __m512d err = _mm512_sub_round_pd(_mm512_sub_round_pd(h, s, R64), p, R64);
     __m512d s2 = _mm512_sub_round_pd(s, v, R64);
     __m512d err2 = _mm512_sub_round_pd(_mm512_sub_round_pd(s, s2, R64), v, R64);
     __m512d k = _mm512_sub_round_pd(_mm512_add_round_pd(p_lo, v_lo, R64), _mm512_add_round_pd(err, err2, R64), R64);
-    k = _mm512_fmadd_round_pd(e1, yd_lo, k, R64);
-    k = _mm512_fmadd_round_pd(y, r, k, R64);
-    return _mm512_mask_mov_pd(_mm512_sub_round_pd(s2, k, R64), zero, x);
+    k = _mm512_fmadd_round_pd(e1, t_lo, k, R64);
+    k = _mm512_fmadd_round_pd(uh, r, k, R64);
+    if (grad)
+        k = _mm512_fmadd_round_pd(ul, _mm512_add_round_pd(a, _mm512_fmadd_round_pd(e1, d, r, R64), R64), k, R64);
+    return _mm512_sub_round_pd(s2, k, R64);
+}
+
+/* f64_table_value; *in_range: f64_table_in_range */
+static GELU_ALWAYS_INLINE __m512d f64_table_value8(const gelu_f64_table *t, __m512d x, __mmask8 *in_range) {
+    __m512i u = f64_abs_bits8(x);
+    __mmask8 zero = _mm512_cmpeq_epu64_mask(u, _mm512_setzero_si512());
+    *in_range = f64_bits_within8(u, GELU_F64_YMIN_BITS, GELU_F64_YMAX_BITS - 1) | zero;
+    __m512d y = _mm512_castsi512_pd(u);
+    __m512d d, e1, a;
+    __m512d r = f64_table_lookup8(t, y, &d, &e1, &a);
+    /* h = x for x >= 0, -0 for x < 0 (x = +-0 is put back below) */
+    __m512d h = _mm512_max_round_pd(_mm512_set1_pd(-0.0), x, _MM_FROUND_NO_EXC);
+    __m512d v = f64_table_combine8(0, h, y, y, d, e1, a, r);
+    return _mm512_mask_mov_pd(v, zero, x);
+}
+
+/* f64_grad_value; *in_range: f64_grad_in_range */
+static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, __m512d x, __m512d g,
+                                                  __mmask8 *in_range) {
+    const __m512d neg0 = _mm512_set1_pd(-0.0);
+    __m512i u = f64_abs_bits8(x);
+    __m512i ug = f64_abs_bits8(g);
+    __mmask8 g_zero = _mm512_cmpeq_epu64_mask(ug, _mm512_setzero_si512());
+    *in_range = _mm512_cmplt_epu64_mask(u, _mm512_set1_epi64((int64_t)GELU_F64_YMAX_BITS))
+              & (f64_bits_within8(ug, GELU_F64_G_MIN_BITS, GELU_F64_G_MAX_BITS) | g_zero);
+    __m512d y = _mm512_castsi512_pd(u);
+    __m512d d, e1, a;
+    __m512d r = f64_table_lookup8(t, y, &d, &e1, &a);
+    const __m512d root_hi = _mm512_set1_pd(t->root[0]);
+    __m512d s = _mm512_sub_round_pd(y, root_hi, R64);
+    __m512d bb = _mm512_sub_round_pd(s, y, R64);
+    __m512d e = _mm512_add_round_pd(_mm512_sub_round_pd(y, _mm512_sub_round_pd(s, bb, R64), R64),
+                                    _mm512_sub_round_pd(_mm512_xor_pd(root_hi, neg0), bb, R64), R64);
+    __m512d tt = _mm512_sub_round_pd(e, _mm512_set1_pd(t->root[1]), R64);
+    __m512d dh = _mm512_add_round_pd(s, tt, R64);
+    __m512d dl = _mm512_sub_round_pd(tt, _mm512_sub_round_pd(dh, s, R64), R64);
+    /* x < 0, as the scalar code tests it (-0 counts as x >= 0) */
+    __mmask8 neg = _mm512_cmp_round_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ, _MM_FROUND_NO_EXC);
+    __m512d m = _mm512_mask_xor_pd(g, neg, g, neg0);
+    __m512d h = _mm512_mask_mov_pd(g, neg, neg0);
+    __m512d uh = _mm512_mul_round_pd(m, dh, R64);
+    __m512d ul = _mm512_fmadd_round_pd(m, dl, _mm512_fmsub_round_pd(m, dh, uh, R64), R64);
+    __m512d v = f64_table_combine8(1, h, uh, ul, d, e1, a, r);
+    __mmask8 flip = neg & _mm512_cmp_round_pd_mask(dh, _mm512_setzero_pd(), _CMP_GT_OQ, _MM_FROUND_NO_EXC);
+    __m512d z = _mm512_mask_xor_pd(g, flip, g, neg0);
+    return _mm512_mask_mov_pd(v, g_zero, z);
 }
 
 /* Per block: the table formula on 8 lanes at a time, stored whole, with
- * the out-of-range inputs packed into bad_x before the store (so an
- * in-place call loses nothing); then the double-double loop on those, and
- * its results expanded back over their lanes. */
-static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array_fn dd_loop,
-                                              const double *x, double *out, ptrdiff_t n) {
+ * the out-of-range inputs packed into bad_x (and bad_g) before the store
+ * (so an in-place call loses nothing); then the double-double loop on
+ * those, and its results expanded back over their lanes.  grad: g grad(x)
+ * from a gradient table (g NULL: g = 1), else GELU(x); a constant wherever
+ * this is inlined. */
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, f64_array_fn dd_loop,
+                                              const double *x, const double *g, double *out, ptrdiff_t n) {
     __mmask8 ok[TBLOCK64 / 8];
-    double bad_x[TBLOCK64 + 8], res[TBLOCK64];
+    double bad_x[TBLOCK64 + 8], bad_g[TBLOCK64 + 8], res[TBLOCK64];
+    const __m512d one = _mm512_set1_pd(1.0);
     ptrdiff_t b = 0;
     while (b < n) {
         ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
         ptrdiff_t nv = k / 8, nbad = 0;
         for (ptrdiff_t v = 0; v < nv; v++) {
             __m512d xv = _mm512_loadu_pd(x + b + 8 * v);
-            __m512d r = f64_table_value8(t, xv, &ok[v]);
+            __m512d gv = grad && g != NULL ? _mm512_loadu_pd(g + b + 8 * v) : one;
+            __m512d r = grad ? f64_grad_value8(t, xv, gv, &ok[v]) : f64_table_value8(t, xv, &ok[v]);
             _mm512_storeu_pd(out + b + 8 * v, r);
             if (ok[v] != 0xFF) {
                 __mmask8 off = (__mmask8)~ok[v];
                 _mm512_storeu_pd(bad_x + nbad, _mm512_maskz_compress_pd(off, xv));
+                if (grad)
+                    _mm512_storeu_pd(bad_g + nbad, _mm512_maskz_compress_pd(off, gv));
                 nbad += __builtin_popcount(off);
             }
         }
         unsigned char tail_in[8];   /* in place, x is gone once out is written */
         for (ptrdiff_t i = 8 * nv; i < k; i++) {     /* the last few, one by one */
-            double xi = x[b + i];
-            tail_in[i - 8 * nv] = (unsigned char)f64_table_in_range(xi);
-            if (tail_in[i - 8 * nv])
-                out[b + i] = f64_table_value(t, xi);
-            else
-                bad_x[nbad++] = xi;
+            double xi = x[b + i], gi = grad && g != NULL ? g[b + i] : 1.0;
+            tail_in[i - 8 * nv] = (unsigned char)f64_in_range(grad, xi, gi);
+            if (tail_in[i - 8 * nv]) {
+                out[b + i] = grad ? f64_grad_value(t, xi, gi) : f64_table_value(t, xi);
+            } else {
+                bad_x[nbad] = xi;
+                bad_g[nbad++] = gi;
+            }
         }
         if (nbad > 0) {
-            dd_loop(bad_x, NULL, res, nbad);
+            dd_loop(bad_x, grad && g != NULL ? bad_g : NULL, res, nbad);
             ptrdiff_t pos = 0;
             for (ptrdiff_t v = 0; v < nv; v++) {
                 if (ok[v] != 0xFF) {
@@ -496,39 +560,55 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array
 #else
 /* The table formula over a buffer.  restrict is what lets GCC 12 vectorize
  * it with gathers: without it, it cannot rule out that the stores alias the
- * table (and f64_table_value avoids signbit, which it does not vectorize). */
-static void f64_table_values(const gelu_f64_table *restrict t, const double *restrict xs, double *restrict r,
+ * table (and f64_table.h avoids signbit, which it does not vectorize); and
+ * noinline keeps restrict in force (once inlined into the caller, GCC
+ * loses it for the gradient loop). */
+GELU_NOINLINE static void f64_table_values(const gelu_f64_table *restrict t, const double *restrict xs, double *restrict r,
                              ptrdiff_t k) {
     for (ptrdiff_t i = 0; i < k; i++)
         r[i] = f64_table_value(t, xs[i]);
 }
 
+GELU_NOINLINE static void f64_grad_values(const gelu_f64_table *restrict t, const double *restrict xs,
+                            const double *restrict gs, double *restrict r, ptrdiff_t k) {
+    for (ptrdiff_t i = 0; i < k; i++)
+        r[i] = f64_grad_value(t, xs[i], gs[i]);
+}
+
 /* Blocks: the table formula for every element into a local buffer (a loop
  * the compiler vectorizes with gathers); the out-of-range inputs packed
- * and computed by the double-double loop; then one copy out (x is read in
- * full before out is written, so in-place calls are safe). */
-static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array_fn dd_loop,
-                                              const double *x, double *out, ptrdiff_t n) {
-    double r[TBLOCK64], xs[TBLOCK64], bad_x[TBLOCK64], res[TBLOCK64];
+ * and computed by the double-double loop; then one copy out (x and g are
+ * read in full before out is written, so in-place calls are safe). */
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, f64_array_fn dd_loop,
+                                              const double *x, const double *g, double *out, ptrdiff_t n) {
+    double r[TBLOCK64], gb[TBLOCK64], xs[TBLOCK64], gs[TBLOCK64], bad_x[TBLOCK64], bad_g[TBLOCK64], res[TBLOCK64];
     for (ptrdiff_t b = 0; b < n; b += TBLOCK64) {
         ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
-        /* Out-of-range x replaced by 0 in a pass of its own, so that the
-         * formula never sees them (no flag from a discarded lane). */
+        for (ptrdiff_t i = 0; i < k; i++)
+            gb[i] = grad && g != NULL ? g[b + i] : 1.0;
+        /* Out-of-range x and g replaced by 0 in a pass of their own, so
+         * that the formula never sees them (no flag from a discarded lane). */
         int all_in = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
-            int in = f64_table_in_range(x[b + i]);
+            int in = f64_in_range(grad, x[b + i], gb[i]);
             xs[i] = in ? x[b + i] : 0.0;
+            gs[i] = in ? gb[i] : 0.0;
             all_in &= in;
         }
-        f64_table_values(t, xs, r, k);
+        if (grad)
+            f64_grad_values(t, xs, gs, r, k);
+        else
+            f64_table_values(t, xs, r, k);
         if (!all_in) {
             ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
-                if (!f64_table_in_range(x[b + i]))
+                if (!f64_in_range(grad, x[b + i], gb[i])) {
+                    bad_g[nbad] = gb[i];
                     bad_x[nbad++] = x[b + i];
-            dd_loop(bad_x, NULL, res, nbad);
+                }
+            dd_loop(bad_x, grad && g != NULL ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
-                if (!f64_table_in_range(x[b + i]))
+                if (!f64_in_range(grad, x[b + i], gb[i]))
                     r[i] = res[pos++];
         }
         memcpy(out + b, r, (size_t)k * sizeof *r);
@@ -536,12 +616,19 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, f64_array
 }
 #endif
 
-GELU_F64_DECLARE(exact) {
-    (void)g;
-    f64_table_loop(&gelu_f64_table_exact, exact_dd, x, out, n);
-}
+/* The entry points: table loops (double-double for what they hand over),
+ * and the second derivatives in double-double throughout. */
+#define F64_TABLE(name, table, grad, binary)                                                \
+    GELU_F64_DECLARE(name) {                                                                \
+        f64_table_loop(&gelu_f64_table_##table, grad, name##_dd, x, binary ? g : NULL, out, n); \
+    }
 
-GELU_F64_DECLARE(tanh) {
-    (void)g;
-    f64_table_loop(&gelu_f64_table_tanh, tanh_dd, x, out, n);
-}
+F64_TABLE(exact, exact, 0, 0)
+F64_TABLE(exact_grad, exact_grad, 1, 0)
+F64_TABLE(exact_backward, exact_grad, 1, 1)
+F64_TABLE(tanh, tanh, 0, 0)
+F64_TABLE(tanh_grad, tanh_grad, 1, 0)
+F64_TABLE(tanh_backward, tanh_grad, 1, 1)
+
+GELU_F64_DECLARE(exact_grad2) { exact_grad2_dd(x, g, out, n); }
+GELU_F64_DECLARE(tanh_grad2) { tanh_grad2_dd(x, g, out, n); }

@@ -20,3 +20,7 @@ double gelu_exact_grad2(double x) { return dd_gelu_exact_grad2(x); }
 double gelu_exact_f64(double x) {
     return f64_table_in_range(x) ? f64_table_value(&gelu_f64_table_exact, x) : dd_gelu_exact(x);
 }
+
+double gelu_exact_backward_f64(double x, double g) {
+    return f64_grad_in_range(x, g) ? f64_grad_value(&gelu_f64_table_exact_grad, x, g) : dd_gelu_exact_grad_times(x, g);
+}

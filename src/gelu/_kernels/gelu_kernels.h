@@ -6,8 +6,8 @@
  *
  * Every function takes and returns IEEE binary64.  The float64 kernels
  * (gelu_exact.c, gelu_tanh.c) carry double-double and round once: < 0.51 ulp.
- * (The float64 ufuncs use them for every function but gelu and gelu_tanh
- * on 2^-900 <= |x| < 4: see gelu_exact_f64 below.)
+ * (The float64 ufuncs use them for the second derivatives, and for the
+ * other functions where |x| >= 4: see gelu_exact_f64 below.)
  * The *_narrow kernels below serve float32 and float16: the NumPy glue
  * (src/gelu/_ufuncs.c) widens the input to double, calls them and rounds the
  * result once to the narrow type.  Measured errors: docs/accuracy.md.
@@ -93,13 +93,17 @@ float gelu_exact_backward_f32(float x, float g);
 float gelu_tanh_backward_f32(float x, float g);
 
 /*
- * float64 GELU and tanh GELU exactly as the ufuncs compute them for float64
- * arrays, bit for bit: double arithmetic with a 16-piece table for
- * 2^-900 <= |x| < 4 and x = +-0 (f64_table.h, a priori < 0.97 ulp), the
- * double-double kernels above elsewhere.  Max errors: docs/accuracy.md.
+ * float64 GELU, tanh GELU and their backward passes g * grad(x) (g = 1:
+ * the gradients) exactly as the ufuncs compute them for float64 arrays, bit
+ * for bit: double arithmetic with a 16-piece table for |x| < 4 (GELU:
+ * 2^-900 <= |x| or x = +-0; backward: 2^-800 <= |g| <= 2^800 or g = 0;
+ * f64_table.h, a priori < 0.99 ulp), the double-double kernels above
+ * elsewhere.  Max errors: docs/accuracy.md.
  */
 double gelu_exact_f64(double x);
 double gelu_tanh_f64(double x);
+double gelu_exact_backward_f64(double x, double g);
+double gelu_tanh_backward_f64(double x, double g);
 
 #ifdef __cplusplus
 }

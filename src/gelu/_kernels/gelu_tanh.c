@@ -21,3 +21,7 @@ double gelu_tanh_grad2(double x) { return dd_gelu_tanh_grad2(x); }
 double gelu_tanh_f64(double x) {
     return f64_table_in_range(x) ? f64_table_value(&gelu_f64_table_tanh, x) : dd_gelu_tanh(x);
 }
+
+double gelu_tanh_backward_f64(double x, double g) {
+    return f64_grad_in_range(x, g) ? f64_grad_value(&gelu_f64_table_tanh_grad, x, g) : dd_gelu_tanh_grad_times(x, g);
+}

@@ -9,7 +9,8 @@
  *
  * GELU_ALWAYS_INLINE, for the same reason: a large helper called from
  * several loops may otherwise stay a call, and a loop with a call does not
- * vectorize.
+ * vectorize.  GELU_NOINLINE for the opposite case: a loop whose restrict
+ * parameters the vectorizer needs, which inlining would drop.
  */
 #ifndef GELU_UNROLL_H
 #define GELU_UNROLL_H
@@ -22,10 +23,15 @@
 #define GELU_UNROLL
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__clang__)
 #define GELU_ALWAYS_INLINE inline __attribute__((always_inline))
+#define GELU_NOINLINE __attribute__((noinline))
+#elif defined(__GNUC__)
+#define GELU_ALWAYS_INLINE inline __attribute__((always_inline))
+#define GELU_NOINLINE __attribute__((noinline, noclone))   /* a clone for a constant argument drops restrict too */
 #else
 #define GELU_ALWAYS_INLINE inline
+#define GELU_NOINLINE
 #endif
 
 #endif /* GELU_UNROLL_H */
