@@ -40,10 +40,17 @@ f32hex = pt.hex_literal
 # against about y + 1/y), so its pieces narrow faster there.  The gradient
 # tables hold H(y) = grad(-y) / (y - y*), y* the gradient's zero, which has
 # no zero itself; the kernel multiplies by y - y* carried in two floats.
+# The second derivatives are even, with zeros at +-y* (sqrt 2 for exact
+# GELU): their tables hold grad2(y) / (y - y*), and the kernel computes
+# grad2(x) as the gradient kernel's g grad(x) at x = -|x|, g = 1.
 TABLES = [("exact", "Phi(-y)", pt.q_exact, 4.75, 0.8125, None),
           ("tanh", "sigma(-2 u(y))", pt.q_tanh, 3.5, 1.125, None),
           ("exact_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_exact, pt.ROOT_EXACT), 4.75, 0.8125, pt.ROOT_EXACT),
-          ("tanh_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_tanh, pt.ROOT_TANH), 4.75, 0.8125, pt.ROOT_TANH)]
+          ("tanh_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_tanh, pt.ROOT_TANH), 4.75, 0.8125, pt.ROOT_TANH),
+          ("exact_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_exact, pt.ROOT2_EXACT), 4.75, 0.8125,
+           pt.ROOT2_EXACT),
+          ("tanh_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_tanh, pt.ROOT2_TANH), 4.75, 0.8125,
+           pt.ROOT2_TANH)]
 
 
 def gen_table(name, label, q, alpha, beta, root):

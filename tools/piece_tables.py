@@ -78,8 +78,23 @@ def g_tanh(y):
     return s_ - 2 * y * du * s_ * (1 - s_)
 
 
-def root_of(g):
-    return mp.findroot(g, mp.mpf("0.75"), tol=mp.mpf(2) ** -190)
+def g2_exact(y):
+    """grad2(-y) = grad2(y) of exact GELU: phi(y) (2 - y^2)."""
+    return mp.npdf(y) * (2 - y * y)
+
+
+def g2_tanh(y):
+    """grad2(y) of the tanh formula (an even function): with s = sigma(2u),
+    w = s (1 - s), f'' = 4 u' w + 2 y u'' w + 4 y u'^2 w (1 - 2s)."""
+    c = mp.sqrt(2 / mp.pi)
+    s_ = 1 - q_tanh(y)
+    w = s_ * (1 - s_)
+    du, d2u = c * (1 + 3 * A_TANH * y * y), 6 * c * A_TANH * y
+    return 4 * du * w + 2 * y * d2u * w + 4 * y * du * du * w * (1 - 2 * s_)
+
+
+def root_of(g, start="0.75"):
+    return mp.findroot(g, mp.mpf(start), tol=mp.mpf(2) ** -190)
 
 
 def quotient(g, root):
@@ -92,6 +107,7 @@ def quotient(g, root):
 
 
 ROOT_EXACT, ROOT_TANH = root_of(g_exact), root_of(g_tanh)
+ROOT2_EXACT, ROOT2_TANH = mp.sqrt(2), root_of(g2_tanh, "1.4185")
 
 
 # ---- fitting -----------------------------------------------------------------------

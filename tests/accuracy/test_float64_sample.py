@@ -14,11 +14,11 @@ from gelu.accuracy import sweep  # noqa: E402
 # double-double with a pre-rounding error < 2^-57 (tools/gen_coefficients.py):
 # the rounded result is within 0.5 + 2^-4 ulp, in practice 0.5 + 2^-15.
 BOUND = 0.5 + 2.0**-4
-# All but the second derivatives use the double table kernels
-# (f64_table.h) for |x| < 4: a priori < 0.99 ulp, measured <= 0.762
-# (docs/accuracy.md).
+# Every function uses the double table kernels (f64_table.h) for |x| < 4:
+# a priori < 1 ulp, measured <= 0.762 (docs/accuracy.md).
 F64_TABLE_BOUND = 0.85
-TABLE_FUNCTIONS = ("gelu", "gelu_grad", "gelu_backward", "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_backward")
+TABLE_FUNCTIONS = ("gelu", "gelu_grad", "gelu_grad2", "gelu_backward",
+                   "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_grad2", "gelu_tanh_backward")
 BOUNDS = {name: F64_TABLE_BOUND for name in TABLE_FUNCTIONS}
 
 
@@ -33,7 +33,7 @@ def test_float64_sweep_within_bound():
 def test_float64_table_range_dense(name):
     # uniform on the table kernels' range, and around its edges: 2^-900
     # (below it GELU takes the double-double kernels) and +-4; and every
-    # double within 300 ulps of the gradients' zeros, where y - y* is
+    # double within 300 ulps of the derivatives' zeros, where y - y* is
     # smallest (the worst case measured: 0.694 ulp at the double nearest
     # the tanh gradient's zero)
     from gelu.accuracy import oracle
@@ -42,7 +42,9 @@ def test_float64_table_range_dense(name):
     x = np.concatenate([rng.uniform(-4.0, 4.0, 40000), edge, -edge,
                         sweep._ulp_walk(4.0, 200, np.float64), sweep._ulp_walk(-4.0, 200, np.float64),
                         sweep._ulp_walk(sweep.X_GRAD_ZERO, 300, np.float64),
-                        sweep._ulp_walk(sweep.X_TANH_GRAD_ZERO, 300, np.float64)])
+                        sweep._ulp_walk(sweep.X_TANH_GRAD_ZERO, 300, np.float64),
+                        sweep._ulp_walk(sweep.SQRT2, 300, np.float64),
+                        sweep._ulp_walk(-sweep.X_TANH_GRAD2_ZERO, 300, np.float64)])
     g = None
     if name.endswith("_backward"):   # g over the kernels' whole range, and 0
         g = rng.normal(0, 1, x.size) * 2.0 ** rng.integers(-790, 790, x.size)

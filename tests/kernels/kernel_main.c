@@ -9,11 +9,12 @@
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         double x = strtod(argv[i], NULL);
-        printf("%a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a\n", x, gelu_exact(x), gelu_exact_grad(x), gelu_exact_grad2(x),
+        printf("%a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a %a\n", x, gelu_exact(x), gelu_exact_grad(x), gelu_exact_grad2(x),
                gelu_tanh(x), gelu_tanh_grad(x), gelu_tanh_grad2(x), gelu_exact_narrow(x), gelu_tanh_narrow(x),
                (double)gelu_exact_f32((float)x), (double)gelu_tanh_f32((float)x),
                gelu_exact_f64(x), gelu_tanh_f64(x), gelu_exact_backward_f64(x, 1.0), gelu_tanh_backward_f64(x, 1.0),
-               gelu_exact_backward_f64(x, -0.375), gelu_tanh_backward_f64(x, 1e300));
+               gelu_exact_backward_f64(x, -0.375), gelu_tanh_backward_f64(x, 1e300), gelu_exact_grad2_f64(x),
+               gelu_tanh_grad2_f64(x), (double)gelu_exact_grad2_f32((float)x), (double)gelu_tanh_grad2_f32((float)x));
     }
     return 0;
 }

@@ -8,7 +8,9 @@
  *           u = sqrt(2/pi) (y + 0.044715 y^3) (the tanh formula); the same
  *           form as the float32 kernels (f32_table.h).
  *           g grad(x) = g (1 - G(y)) for x >= 0, g G(y) for x < 0, with
- *           G(y) = grad(-y) = (y - y*) H(y), y* the gradient's zero.
+ *           G(y) = grad(-y) = (y - y*) H(y), y* the gradient's zero;
+ *           grad2(x) = (y - y*) H2(y), y* its zero (grad2 is even): the
+ *           x < 0 branch with g = 1 on a table of its own.
  * Method:   Q(y) (or H(y)) = A + E(d) from a 16-piece table per function
  *           (gelu_f64_tables.h, made by tools/gen_f64_tables.py): A = Q(c)
  *           as a double, E(d) = e_1 d + R(d), R = e_0 + d^2 R2(d), of
@@ -24,15 +26,18 @@
  *           before the final subtraction.  Every operation is a double add,
  *           multiply or fma, so the result is the same on every ISA and in
  *           every lane.
- * Error:    tables <= 2^-57.6 relative (0.041 ulp of the result); the last
+ * Error:    tables <= 2^-57.2 relative (0.054 ulp of the result); the last
  *           term's own error (Horner, d^2 and its fma: about 3.2 2^-53 of
  *           it) and its rounding (2^-53 of it) add at most 4.2 x 0.105 ulp,
- *           so an a priori bound is 0.5 + 0.041 + 0.44 < 0.99 ulp (the
- *           gradient's low part of y - y* adds 2^-50 or so).  Measured:
+ *           so an a priori bound is 0.5 + 0.054 + 0.44 < 1 ulp (y* as a
+ *           double-double adds up to about 0.2 ulp at the double nearest
+ *           the gradient's zero, where |y - y*| is smallest, while the
+ *           other terms are far from their maxima there: 0.694 measured).  Measured:
  *           docs/accuracy.md.
  * Range:    GELU: 2^-900 <= |x| < 4, or x = +-0 (below 2^-900 the split
  *           products would fall into the subnormals, where they are not
  *           exact).  Backward: |x| < 4 and 2^-800 <= |g| <= 2^800 or g = 0.
+ *           Second derivatives: |x| < 4.
  *           Outside (and for NaN) the loops use the double-double kernels
  *           (dd_exact.h, dd_tanh.h); the *_in_range functions say which from
  *           the inputs alone, so each input takes the same path whatever
@@ -135,14 +140,12 @@ static inline int f64_grad_in_range(double x, double g) {
     return f64_abs_bits(x) < GELU_F64_YMAX_BITS && f64_grad_g_ok(g);
 }
 
-/* g grad(x) for (x, g) in range; for others a finite, meaningless value.
+/* g grad(x) from y = |x| and neg = (x < 0), for (x, g) in range.
  * y - y* = dh + dl: TwoSum of y and -y*_hi, then -y*_lo added (next to
  * the zero y - y*_hi is exact and larger than y*_lo, so the last step is a
  * Fast2Sum).  g = +-0: the result is g with the sign of grad(x), as
  * g * grad rounds; grad(x) < 0 exactly where x < -y*. */
-static inline double f64_grad_value(const gelu_f64_table *t, double x, double g) {
-    double y = f64_abs_bits(x) < GELU_F64_YMAX_BITS ? fabs(x) : 0.0;
-    double gs = f64_grad_g_ok(g) ? g : 0.0;           /* finite for every g */
+static GELU_ALWAYS_INLINE double f64_grad_core(const gelu_f64_table *t, double y, int neg, double g) {
     double d, e1, a;
     double r = f64_table_lookup(t, y, &d, &e1, &a);
     double s = y - t->root[0];
@@ -151,13 +154,28 @@ static inline double f64_grad_value(const gelu_f64_table *t, double x, double g)
     double tt = e - t->root[1];
     double dh = s + tt;
     double dl = tt - (dh - s);
-    double m = x < 0 ? -gs : gs;
-    double h = x < 0 ? -0.0 : gs;
+    double m = neg ? -g : g;
+    double h = neg ? -0.0 : g;
     double uh = m * dh;
     double ul = fma(m, dl, fma(m, dh, -uh));
     double v = f64_table_combine(1, h, uh, ul, d, e1, a, r);
-    double z = x < 0 && dh > 0 ? -gs : gs;
+    double z = neg && dh > 0 ? -g : g;
     return f64_abs_bits(g) == 0 ? z : v;
+}
+
+/* g grad(x) for (x, g) in range; for others a finite, meaningless value. */
+static inline double f64_grad_value(const gelu_f64_table *t, double x, double g) {
+    double y = f64_abs_bits(x) < GELU_F64_YMAX_BITS ? fabs(x) : 0.0;
+    double gs = f64_grad_g_ok(g) ? g : 0.0;           /* finite for every g */
+    return f64_grad_core(t, y, x < 0, gs);
+}
+
+/* grad2(x) for |x| < 4 from a second-derivative table, which holds
+ * grad2(y) / (y - y*): grad2 is even, and equals the gradient formula's
+ * g G(y) branch (x < 0) with g = 1. */
+static inline double f64_grad2_value(const gelu_f64_table *t, double x) {
+    double y = f64_abs_bits(x) < GELU_F64_YMAX_BITS ? fabs(x) : 0.0;
+    return f64_grad_core(t, y, 1, 1.0);
 }
 
 #endif /* GELU_F64_TABLE_H */

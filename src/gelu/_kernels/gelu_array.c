@@ -326,8 +326,10 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
  * the out-of-range inputs packed into `bad_x` (and `bad_g`) before the
  * store (so an in-place call loses nothing); then the double loop on
  * those, and its results expanded back over their lanes.  No call in the
- * first loop, so the table stays in registers.  grad: g * grad(x) from a
- * gradient table (g NULL: g = 1), else GELU(x); a constant wherever this
+ * first loop, so the table stays in registers.  grad: 1 for g * grad(x)
+ * from a gradient table (g NULL: g = 1), 2 for grad2(x) from a
+ * second-derivative table (the gradient kernel at -|x|, g = 1), 0 for
+ * GELU(x); a constant wherever this
  * is inlined. */
 static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
                                               const float *x, const float *g, float *out, ptrdiff_t n) {
@@ -347,8 +349,9 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         ptrdiff_t nv = k / 16, nbad = 0;
         for (ptrdiff_t v = 0; v < nv; v++) {
             __m512 xv = _mm512_loadu_ps(x + b + 16 * v);
-            __m512 gv = grad && g != NULL ? _mm512_loadu_ps(g + b + 16 * v) : one;
-            __m512 r = grad ? f32_grad_value16(&regs, xv, gv, &ok[v]) : f32_table_value16(&regs, xv, &ok[v]);
+            __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(g + b + 16 * v) : one;
+            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
+            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &ok[v]) : f32_table_value16(&regs, xv, &ok[v]);
             _mm512_storeu_ps(out + b + 16 * v, r);
             if (ok[v] != 0xFFFF) {
                 __mmask16 off = (__mmask16)~ok[v];
@@ -360,17 +363,18 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         }
         unsigned char tail_in[16];   /* in place, x is gone once out is written */
         for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
-            float xi = x[b + i], gi = grad && g != NULL ? g[b + i] : 1.0f;
-            tail_in[i - 16 * nv] = (unsigned char)(grad ? f32_grad_in_range(xi, gi) : f32_table_in_range(xi));
+            float xi = x[b + i], gi = grad == 1 && g != NULL ? g[b + i] : 1.0f;
+            float xk = grad == 2 ? -fabsf(xi) : xi;
+            tail_in[i - 16 * nv] = (unsigned char)(grad ? f32_grad_in_range(xk, gi) : f32_table_in_range(xi));
             if (tail_in[i - 16 * nv]) {
-                out[b + i] = grad ? f32_grad_value(t, xi, gi) : f32_table_value(t, xi);
+                out[b + i] = grad ? f32_grad_value(t, xk, gi) : f32_table_value(t, xi);
             } else {
                 bad_x[nbad] = xi;
                 bad_g[nbad++] = gi;
             }
         }
         if (nbad > 0) {
-            f32_blocks(narrow, bad_x, grad ? bad_g : NULL, res, nbad);
+            f32_blocks(narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
             ptrdiff_t pos = 0;
             for (ptrdiff_t v = 0; v < nv; v++) {
@@ -399,7 +403,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
         if (grad)
             for (ptrdiff_t i = 0; i < k; i++)
-                gb[i] = g != NULL ? g[b + i] : 1.0f;
+                gb[i] = grad == 1 && g != NULL ? g[b + i] : 1.0f;
         /* Out-of-range x and g replaced by 0 in a pass of their own: in the
          * same loop as the formula, the compiler may compute the formula on
          * the unclamped values and select afterwards, raising flags
@@ -407,7 +411,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         int all_in = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
             int in = grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]);
-            xs[i] = in ? x[b + i] : 0.0f;
+            xs[i] = in ? (grad == 2 ? -fabsf(x[b + i]) : x[b + i]) : 0.0f;   /* grad2: at -|x| */
             if (grad)
                 gs[i] = in ? gb[i] : 0.0f;
             all_in &= in;
@@ -422,7 +426,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
                         bad_g[nbad] = gb[i];
                     bad_x[nbad++] = x[b + i];
                 }
-            f32_blocks(narrow, bad_x, grad ? bad_g : NULL, res, nbad);
+            f32_blocks(narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
                 if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i])))
                     r[i] = res[pos++];
@@ -460,13 +464,17 @@ static void tanh_backward_f32(const void *x, const void *g, void *out, ptrdiff_t
     f32_table_loop(&gelu_f32_table_tanh_grad, 1, tanh_grad_times_block, x, g, out, n);
 }
 
-#define F32_ENTRY(name, block, binary)                                           \
-    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {    \
-        f32_blocks(block, x, binary ? g : NULL, out, n);                         \
-    }
+/* The second derivatives: the gradient kernel at -|x| with g = 1 on their
+ * own tables (f32_table.h). */
+static void exact_grad2_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_exact_grad2, 2, exact_grad2_block, x, NULL, out, n);
+}
 
-F32_ENTRY(exact_grad2_f32, exact_grad2_block, 0)
-F32_ENTRY(tanh_grad2_f32, tanh_grad2_block, 0)
+static void tanh_grad2_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
+    (void)g;
+    f32_table_loop(&gelu_f32_table_tanh_grad2, 2, tanh_grad2_block, x, NULL, out, n);
+}
 
 /* ---- bfloat16 loops: through the float32 functions ----------------------- */
 

@@ -469,8 +469,9 @@ static GELU_ALWAYS_INLINE __m512d f64_table_value8(const gelu_f64_table *t, __m5
     return _mm512_mask_mov_pd(v, zero, x);
 }
 
-/* f64_grad_value; *in_range: f64_grad_in_range */
-static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, __m512d x, __m512d g,
+/* f64_grad_value (grad2: f64_grad2_value, g = 1); *in_range:
+ * f64_grad_in_range */
+static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, int grad2, __m512d x, __m512d g,
                                                   __mmask8 *in_range) {
     const __m512d neg0 = _mm512_set1_pd(-0.0);
     __m512i u = f64_abs_bits8(x);
@@ -490,7 +491,7 @@ static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, __m51
     __m512d dh = _mm512_add_round_pd(s, tt, R64);
     __m512d dl = _mm512_sub_round_pd(tt, _mm512_sub_round_pd(dh, s, R64), R64);
     /* x < 0, as the scalar code tests it (-0 counts as x >= 0) */
-    __mmask8 neg = _mm512_cmp_round_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ, _MM_FROUND_NO_EXC);
+    __mmask8 neg = grad2 ? 0xFF : _mm512_cmp_round_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ, _MM_FROUND_NO_EXC);
     __m512d m = _mm512_mask_xor_pd(g, neg, g, neg0);
     __m512d h = _mm512_mask_mov_pd(g, neg, neg0);
     __m512d uh = _mm512_mul_round_pd(m, dh, R64);
@@ -518,8 +519,8 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
         ptrdiff_t nv = k / 8, nbad = 0;
         for (ptrdiff_t v = 0; v < nv; v++) {
             __m512d xv = _mm512_loadu_pd(x + b + 8 * v);
-            __m512d gv = grad && g != NULL ? _mm512_loadu_pd(g + b + 8 * v) : one;
-            __m512d r = grad ? f64_grad_value8(t, xv, gv, &ok[v]) : f64_table_value8(t, xv, &ok[v]);
+            __m512d gv = grad == 1 && g != NULL ? _mm512_loadu_pd(g + b + 8 * v) : one;
+            __m512d r = grad ? f64_grad_value8(t, grad == 2, xv, gv, &ok[v]) : f64_table_value8(t, xv, &ok[v]);
             _mm512_storeu_pd(out + b + 8 * v, r);
             if (ok[v] != 0xFF) {
                 __mmask8 off = (__mmask8)~ok[v];
@@ -531,17 +532,17 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
         }
         unsigned char tail_in[8];   /* in place, x is gone once out is written */
         for (ptrdiff_t i = 8 * nv; i < k; i++) {     /* the last few, one by one */
-            double xi = x[b + i], gi = grad && g != NULL ? g[b + i] : 1.0;
+            double xi = x[b + i], gi = grad == 1 && g != NULL ? g[b + i] : 1.0;
             tail_in[i - 8 * nv] = (unsigned char)f64_in_range(grad, xi, gi);
             if (tail_in[i - 8 * nv]) {
-                out[b + i] = grad ? f64_grad_value(t, xi, gi) : f64_table_value(t, xi);
+                out[b + i] = grad == 2 ? f64_grad2_value(t, xi) : grad ? f64_grad_value(t, xi, gi) : f64_table_value(t, xi);
             } else {
                 bad_x[nbad] = xi;
                 bad_g[nbad++] = gi;
             }
         }
         if (nbad > 0) {
-            dd_loop(bad_x, grad && g != NULL ? bad_g : NULL, res, nbad);
+            dd_loop(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             ptrdiff_t pos = 0;
             for (ptrdiff_t v = 0; v < nv; v++) {
                 if (ok[v] != 0xFF) {
@@ -575,6 +576,12 @@ GELU_NOINLINE static void f64_grad_values(const gelu_f64_table *restrict t, cons
         r[i] = f64_grad_value(t, xs[i], gs[i]);
 }
 
+GELU_NOINLINE static void f64_grad2_values(const gelu_f64_table *restrict t, const double *restrict xs,
+                                           double *restrict r, ptrdiff_t k) {
+    for (ptrdiff_t i = 0; i < k; i++)
+        r[i] = f64_grad2_value(t, xs[i]);
+}
+
 /* Blocks: the table formula for every element into a local buffer (a loop
  * the compiler vectorizes with gathers); the out-of-range inputs packed
  * and computed by the double-double loop; then one copy out (x and g are
@@ -585,7 +592,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
     for (ptrdiff_t b = 0; b < n; b += TBLOCK64) {
         ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
         for (ptrdiff_t i = 0; i < k; i++)
-            gb[i] = grad && g != NULL ? g[b + i] : 1.0;
+            gb[i] = grad == 1 && g != NULL ? g[b + i] : 1.0;
         /* Out-of-range x and g replaced by 0 in a pass of their own, so
          * that the formula never sees them (no flag from a discarded lane). */
         int all_in = 1;
@@ -595,7 +602,9 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
             gs[i] = in ? gb[i] : 0.0;
             all_in &= in;
         }
-        if (grad)
+        if (grad == 2)
+            f64_grad2_values(t, xs, r, k);
+        else if (grad)
             f64_grad_values(t, xs, gs, r, k);
         else
             f64_table_values(t, xs, r, k);
@@ -606,7 +615,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
                     bad_g[nbad] = gb[i];
                     bad_x[nbad++] = x[b + i];
                 }
-            dd_loop(bad_x, grad && g != NULL ? bad_g : NULL, res, nbad);
+            dd_loop(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
                 if (!f64_in_range(grad, x[b + i], gb[i]))
                     r[i] = res[pos++];
@@ -616,8 +625,8 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
 }
 #endif
 
-/* The entry points: table loops (double-double for what they hand over),
- * and the second derivatives in double-double throughout. */
+/* The entry points: table loops, double-double for what they hand over.
+ * grad: 0 GELU, 1 g grad(x), 2 grad2(x) (a constant in each). */
 #define F64_TABLE(name, table, grad, binary)                                                \
     GELU_F64_DECLARE(name) {                                                                \
         f64_table_loop(&gelu_f64_table_##table, grad, name##_dd, x, binary ? g : NULL, out, n); \
@@ -629,6 +638,5 @@ F64_TABLE(exact_backward, exact_grad, 1, 1)
 F64_TABLE(tanh, tanh, 0, 0)
 F64_TABLE(tanh_grad, tanh_grad, 1, 0)
 F64_TABLE(tanh_backward, tanh_grad, 1, 1)
-
-GELU_F64_DECLARE(exact_grad2) { exact_grad2_dd(x, g, out, n); }
-GELU_F64_DECLARE(tanh_grad2) { tanh_grad2_dd(x, g, out, n); }
+F64_TABLE(exact_grad2, exact_grad2, 2, 0)
+F64_TABLE(tanh_grad2, tanh_grad2, 2, 0)

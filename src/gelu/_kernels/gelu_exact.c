@@ -24,3 +24,7 @@ double gelu_exact_f64(double x) {
 double gelu_exact_backward_f64(double x, double g) {
     return f64_grad_in_range(x, g) ? f64_grad_value(&gelu_f64_table_exact_grad, x, g) : dd_gelu_exact_grad_times(x, g);
 }
+
+double gelu_exact_grad2_f64(double x) {
+    return f64_grad_in_range(x, 1.0) ? f64_grad2_value(&gelu_f64_table_exact_grad2, x) : dd_gelu_exact_grad2(x);
+}

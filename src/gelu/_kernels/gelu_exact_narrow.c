@@ -13,6 +13,8 @@
  */
 #include "gelu_kernels.h"
 
+#include <math.h>
+
 #include "narrow_exact.h"
 #include "f32_table.h"
 
@@ -31,4 +33,9 @@ float gelu_exact_f32(float x) {
 float gelu_exact_backward_f32(float x, float g) {
     return f32_grad_in_range(x, g) ? f32_grad_value(&gelu_f32_table_exact_grad, x, g)
                                    : (float)narrow_exact_grad_times_scalar((double)x, (double)g);
+}
+
+float gelu_exact_grad2_f32(float x) {
+    return f32_table_in_range(x) ? f32_grad_value(&gelu_f32_table_exact_grad2, -fabsf(x), 1.0f)
+                                 : (float)narrow_exact_grad2_scalar((double)x);
 }

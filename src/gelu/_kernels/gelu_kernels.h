@@ -6,8 +6,7 @@
  *
  * Every function takes and returns IEEE binary64.  The float64 kernels
  * (gelu_exact.c, gelu_tanh.c) carry double-double and round once: < 0.51 ulp.
- * (The float64 ufuncs use them for the second derivatives, and for the
- * other functions where |x| >= 4: see gelu_exact_f64 below.)
+ * (The float64 ufuncs use them where |x| >= 4: see gelu_exact_f64 below.)
  * The *_narrow kernels below serve float32 and float16: the NumPy glue
  * (src/gelu/_ufuncs.c) widens the input to double, calls them and rounds the
  * result once to the narrow type.  Measured errors: docs/accuracy.md.
@@ -68,8 +67,8 @@ double gelu_tanh_backward(double x, double g);
  * cancel); the caller rounds once to float32 or float16, which gives
  * <= 0.5 + 2^-7 ulp.  Measured over every input (docs/accuracy.md): float32
  * <= 0.50154 ulp, float16 correctly rounded.  Same special values.  (The
- * float32 ufuncs use these for every function but gelu and gelu_tanh on
- * |x| < 4: see gelu_exact_f32 below.)
+ * float32 ufuncs use these where |x| >= 4: see gelu_exact_f32 below; the
+ * float16 ufuncs use them throughout.)
  */
 double gelu_exact_narrow(double x);
 double gelu_exact_grad_narrow(double x);
@@ -81,21 +80,25 @@ double gelu_tanh_grad2_narrow(double x);
 double gelu_tanh_backward_narrow(double x, double g);
 
 /*
- * float32 GELU and tanh GELU, and their backward passes g * grad(x),
- * exactly as the ufuncs compute them for float32 arrays, bit for bit:
- * float32 arithmetic with a 32-piece table for |x| < 4 (and, for the
- * backward, 2^-60 <= |g| <= 2^100 or g = 0; f32_table.h), the narrow kernel
- * rounded to float32 elsewhere.  Max errors: docs/accuracy.md.
+ * float32 GELU and tanh GELU, their backward passes g * grad(x) and their
+ * second derivatives, exactly as the ufuncs compute them for float32
+ * arrays, bit for bit: float32 arithmetic with a 32-piece table for
+ * |x| < 4 (and, for the backward, 2^-60 <= |g| <= 2^100 or g = 0;
+ * f32_table.h), the narrow kernel rounded to float32 elsewhere.  Max
+ * errors: docs/accuracy.md.
  */
 float gelu_exact_f32(float x);
 float gelu_tanh_f32(float x);
 float gelu_exact_backward_f32(float x, float g);
 float gelu_tanh_backward_f32(float x, float g);
+float gelu_exact_grad2_f32(float x);
+float gelu_tanh_grad2_f32(float x);
 
 /*
- * float64 GELU, tanh GELU and their backward passes g * grad(x) (g = 1:
- * the gradients) exactly as the ufuncs compute them for float64 arrays, bit
- * for bit: double arithmetic with a 16-piece table for |x| < 4 (GELU:
+ * float64 GELU, tanh GELU, their backward passes g * grad(x) (g = 1: the
+ * gradients) and second derivatives exactly as the ufuncs compute them for
+ * float64 arrays, bit for bit: double arithmetic with a 16-piece table for
+ * |x| < 4 (GELU:
  * 2^-900 <= |x| or x = +-0; backward: 2^-800 <= |g| <= 2^800 or g = 0;
  * f64_table.h, a priori < 0.99 ulp), the double-double kernels above
  * elsewhere.  Max errors: docs/accuracy.md.
@@ -104,6 +107,8 @@ double gelu_exact_f64(double x);
 double gelu_tanh_f64(double x);
 double gelu_exact_backward_f64(double x, double g);
 double gelu_tanh_backward_f64(double x, double g);
+double gelu_exact_grad2_f64(double x);
+double gelu_tanh_grad2_f64(double x);
 
 #ifdef __cplusplus
 }

@@ -25,3 +25,7 @@ double gelu_tanh_f64(double x) {
 double gelu_tanh_backward_f64(double x, double g) {
     return f64_grad_in_range(x, g) ? f64_grad_value(&gelu_f64_table_tanh_grad, x, g) : dd_gelu_tanh_grad_times(x, g);
 }
+
+double gelu_tanh_grad2_f64(double x) {
+    return f64_grad_in_range(x, 1.0) ? f64_grad2_value(&gelu_f64_table_tanh_grad2, x) : dd_gelu_tanh_grad2(x);
+}

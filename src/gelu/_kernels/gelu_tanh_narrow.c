@@ -11,6 +11,8 @@
  */
 #include "gelu_kernels.h"
 
+#include <math.h>
+
 #include "narrow_tanh.h"
 #include "f32_table.h"
 
@@ -29,4 +31,9 @@ float gelu_tanh_f32(float x) {
 float gelu_tanh_backward_f32(float x, float g) {
     return f32_grad_in_range(x, g) ? f32_grad_value(&gelu_f32_table_tanh_grad, x, g)
                                    : (float)narrow_tanh_grad_times_scalar((double)x, (double)g);
+}
+
+float gelu_tanh_grad2_f32(float x) {
+    return f32_table_in_range(x) ? f32_grad_value(&gelu_f32_table_tanh_grad2, -fabsf(x), 1.0f)
+                                 : (float)narrow_tanh_grad2_scalar((double)x);
 }
