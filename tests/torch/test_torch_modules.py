@@ -98,3 +98,21 @@ def test_docstring_examples_run():
     for module in (functional, modules, _patch):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+# TorchScript is deprecated in torch 2.13 (it warns), but older models use it.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_torchscript_compiles_the_modules_to_the_operator(approximate, tmp_path):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), gt.GELU(approximate=approximate),
+                                gt.ClippedGELU(-0.1, 0.5, approximate=approximate)).double()
+    scripted = torch.jit.script(model)
+    x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    y = scripted(x)
+    assert torch.equal(y, model(x))
+    (g,) = torch.autograd.grad(y.sum(), x)
+    (g_eager,) = torch.autograd.grad(model(x).sum(), x)
+    assert torch.equal(g, g_eager)
+    path = tmp_path / "model.pt"
+    scripted.save(str(path))
+    assert torch.equal(torch.jit.load(str(path))(x), y)

@@ -14,7 +14,8 @@ class GELU(torch.nn.GELU):
 
     A subclass of ``torch.nn.GELU``, so ``isinstance`` checks keep working. It
     has the same ``repr`` (``GELU(approximate='none')``), no parameters and
-    no buffers, hence the same (empty) ``state_dict``.
+    no buffers, hence the same (empty) ``state_dict``; ``torch.jit.script``
+    compiles it to the ``gelu::gelu`` operator.
 
     Parameters
     ----------
@@ -42,6 +43,11 @@ class GELU(torch.nn.GELU):
         super().__init__(_checks.approximate(approximate))
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if torch.jit.is_scripting():
+            # TorchScript compiles only this branch: the operator, with its
+            # registered autograd (a scripted model needs ``import
+            # gelu.torch`` wherever it is loaded, to register it).
+            return torch.ops.gelu.gelu(input, self.approximate)
         return gelu(input, approximate=self.approximate)
 
 
@@ -78,6 +84,8 @@ class ClippedGELU(torch.nn.Module):
         self.approximate = _checks.approximate(approximate)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if torch.jit.is_scripting():   # see GELU.forward
+            return torch.clip(torch.ops.gelu.gelu(input, self.approximate), self.min, self.max)
         return torch.clip(gelu(input, approximate=self.approximate), self.min, self.max)
 
     def extra_repr(self) -> str:
