@@ -1,7 +1,7 @@
 /*
- * f32_table.h -- exact GELU, the tanh formula and their backward passes in
- * float32 arithmetic, for float32 inputs with |x| < 4: the fast path of the
- * float32 loops.
+ * f32_table.h -- exact GELU, the tanh formula, their backward passes and
+ * second derivatives in float32 arithmetic, for float32 inputs with
+ * |x| < 4: the fast path of the float32 loops.
  *
  * Formula:  GELU(x) = x (1 - Q(y)) for x >= 0, -y Q(y) for x < 0, y = |x|,
  *           with Q(y) = Phi(-y) (exact GELU, x Phi(x)) or
@@ -9,6 +9,9 @@
  *           (the tanh formula, x sigma(2u) = x (1 + tanh u) / 2).
  *           g grad(x) = g (1 - G(y)) for x >= 0, g G(y) for x < 0, with
  *           G(y) = grad(-y) = (y - y*) H(y), y* the gradient's zero.
+ *           grad2(x) = (y - y*) H2(y), y* its zero (grad2 is even): the
+ *           gradient formula's x < 0 branch at x = -|x|, g = 1, on a
+ *           table of H2.
  * Method:   Q(y) (or H(y)) = A + E(d) from a 32-piece table per function
  *           (gelu_f32_tables.h, made by tools/gen_f32_tables.py): A = Q(c)
  *           as a float32, E a degree-5 polynomial in d = y - c (exact).
@@ -22,7 +25,8 @@
  *           step and of the small term each add at most 2^-24 |E| of the
  *           result, so an a priori bound is 0.5 + 2 (0.262 + 2^-4.8) < 1.06
  *           ulp.  Measured over every float32 input (docs/accuracy.md):
- *           gelu 0.876, gelu_tanh 0.881 ulp; the backward passes below 0.94
+ *           gelu 0.876, gelu_tanh 0.881, the gradients and second
+ *           derivatives below 0.875 ulp; the backward passes below 0.94
  *           (g = 0.3 over all inputs, and other g on samples).
  * Range:    |x| < 4; the backward passes also need 2^-60 <= |g| <= 2^100 or
  *           g = 0.  Outside (and for NaN) the loops use the double-based

@@ -7,14 +7,12 @@
  * (f32_table.h, narrow_*.h, dd_*.h), so they give the same bits; the ISA
  * flags only change how many elements go through at once.
  *
- * float32 gelu, gelu_tanh, their gradients and backward passes use the
- * float32-arithmetic table kernels (f32_table.h) where their inputs are in
- * range, through f32_table_loop: AVX-512 intrinsics for the table lookups
+ * Every float32 function uses the float32-arithmetic table kernels
+ * (f32_table.h) where its inputs are in range, through f32_table_loop: AVX-512 intrinsics for the table lookups
  * (two-register permutes) in the avx512 build, plain C elsewhere; inputs
  * out of range are packed and sent through the double loops below.
  *
- * The double loops (float32 second derivatives, and the out-of-range
- * inputs above) work in blocks of BLOCK elements, in passes over small
+ * The double loops (for the out-of-range inputs above) work in blocks of BLOCK elements, in passes over small
  * local buffers, so that each pass is a simple loop the compiler vectorizes:
  *   1. widen x (and g) to double into local buffers.  The caller's arrays
  *      are read only here and `out` is written only in the last pass, so
