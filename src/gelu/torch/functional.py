@@ -69,9 +69,10 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     -----
     On the CPU the values come from ``gelu``'s compiled kernels (within one
     ulp, including the left tail where ``F.gelu`` loses all accuracy), written
-    straight into the result through ``out=``. bfloat16 tensors are handed
-    over as their bit patterns, zero-copy, to the core's bfloat16 loop (the
-    float32 kernels, rounded once to bfloat16).
+    straight into the result: contiguous tensors by data pointer, others
+    through the ufunc's ``out=``. bfloat16 tensors are handed over as their
+    bit patterns, zero-copy, to the core's bfloat16 loop (the float32
+    kernels, rounded once to bfloat16).
 
     On other devices (CUDA, MPS, ...) the values are composed from stock torch
     operations with the same cancellation-free formulas (erfc, sigmoid, the
