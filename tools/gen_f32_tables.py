@@ -94,7 +94,7 @@ def gen():
         "    float a[GELU_F32_PIECES];",
         "    float e[GELU_F32_DEG + 1][GELU_F32_PIECES];",
         "    float alpha, beta;           /* piece index j = floor(y (alpha + beta y)) */",
-        "    float root[2];               /* gradient tables: y* as hi + lo (else 0) */",
+        "    float root[3];               /* gradient tables: y* as hi + mid + lo (else 0) */",
         "} gelu_f32_table;",
         "",
     ]

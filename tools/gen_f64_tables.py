@@ -118,7 +118,7 @@ def gen():
         "    double a[GELU_F64_PIECES];",
         "    double e[GELU_F64_DEG + 1][GELU_F64_PIECES];",
         "    double alpha, beta;          /* piece index j = floor(y (alpha + beta y)) */",
-        "    double root[2];              /* gradient tables: y* as hi + lo (else 0) */",
+        "    double root[3];              /* gradient tables: y* as hi + mid + lo (else 0) */",
         "} gelu_f64_table;",
         "",
     ]

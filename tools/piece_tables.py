@@ -126,8 +126,13 @@ class Layout:
 
 
 def root_split(layout: Layout, root):
+    """root as three numbers of the format, hi + mid + lo: next to the zero,
+    y - y* is as small as the distance from y* to the nearest y of the
+    format, and two parts of y* would leave a relative error of about
+    2^-23 (float32) or 2^-51 (double) in it, an ulp of the result."""
     hi = layout.round(root)
-    return hi, layout.round(root - mp.mpf(hi))
+    mid = layout.round(root - mp.mpf(hi))
+    return hi, mid, layout.round(root - mp.mpf(hi) - mp.mpf(mid))
 
 
 def boundary(ab, j):

@@ -96,8 +96,10 @@ static inline float f32_table_value(const gelu_f32_table *t, float x) {
 /* grad(x) = G(y) for x < 0 and 1 - G(y) for x >= 0, y = |x|, with
  * G(y) = grad(-y) = (y - y*) H(y): the table holds H, which has no zero,
  * and y - y* = D is carried exactly enough in two floats (TwoSum of y and
- * -y*_hi, then -y*_lo; next to the zero y - y*_hi is exact and larger
- * than y*_lo, so the pair is a Fast2Sum).  Then with m = -g, h = -0 for
+ * -y*_hi, then -y*_mid; next to the zero y - y*_hi is exact and larger
+ * than y*_mid, so the pair is a Fast2Sum; then -y*_lo into the low part:
+ * y* in three floats, as next to the zero D is as small as 2^-26 and two
+ * would leave about an ulp of error in it).  Then with m = -g, h = -0 for
  * x < 0 and m = g, h = g for x >= 0,
  *     g grad(x) = h - m D H = h - (u_hi + u_lo)(A + E),  u = m D,
  * where u_hi A is split exactly (p + p_lo), h - p is carried exactly, and
@@ -131,7 +133,7 @@ static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
     float e1 = (y - (s - bb)) + (-t->root[0] - bb);
     float tt = e1 - t->root[1];
     float dh = s + tt;
-    float dl = tt - (dh - s);
+    float dl = (tt - (dh - s)) - t->root[2];
     float m = signbit(x) ? -gs : gs;
     float h = signbit(x) ? -0.0f : gs;
     float uh = m * dh;

@@ -141,9 +141,10 @@ static inline int f64_grad_in_range(double x, double g) {
 }
 
 /* g grad(x) from y = |x| and neg = (x < 0), for (x, g) in range.
- * y - y* = dh + dl: TwoSum of y and -y*_hi, then -y*_lo added (next to
- * the zero y - y*_hi is exact and larger than y*_lo, so the last step is a
- * Fast2Sum).  g = +-0: the result is g with the sign of grad(x), as
+ * y - y* = dh + dl: TwoSum of y and -y*_hi, then -y*_mid added (next to
+ * the zero y - y*_hi is exact and larger than y*_mid, so that step is a
+ * Fast2Sum), then -y*_lo into dl: y* in three doubles, as next to the zero
+ * y - y* is as small as 2^-56 and two would leave about an ulp of error.  g = +-0: the result is g with the sign of grad(x), as
  * g * grad rounds; grad(x) < 0 exactly where x < -y*. */
 static GELU_ALWAYS_INLINE double f64_grad_core(const gelu_f64_table *t, double y, int neg, double g) {
     double d, e1, a;
@@ -153,7 +154,7 @@ static GELU_ALWAYS_INLINE double f64_grad_core(const gelu_f64_table *t, double y
     double e = (y - (s - bb)) + (-t->root[0] - bb);
     double tt = e - t->root[1];
     double dh = s + tt;
-    double dl = tt - (dh - s);
+    double dl = (tt - (dh - s)) - t->root[2];
     double m = neg ? -g : g;
     double h = neg ? -0.0 : g;
     double uh = m * dh;

@@ -215,7 +215,7 @@ static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
  * and the loop loads nothing but x. */
 typedef struct {
     __m512 lo[GELU_F32_DEG + 3], hi[GELU_F32_DEG + 3];   /* centre, a, e[0..DEG] */
-    __m512 alpha, beta, root_hi, root_lo;
+    __m512 alpha, beta, root_hi, root_mid, root_lo;
 } f32_table_regs;
 
 static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table_regs *r) {
@@ -236,7 +236,8 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
     r->alpha = _mm512_set1_ps(t->alpha);
     r->beta = _mm512_set1_ps(t->beta);
     r->root_hi = _mm512_set1_ps(t->root[0]);
-    r->root_lo = _mm512_set1_ps(t->root[1]);
+    r->root_mid = _mm512_set1_ps(t->root[1]);
+    r->root_lo = _mm512_set1_ps(t->root[2]);
 }
 
 #define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
@@ -299,9 +300,9 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
     __m512 bb = _mm512_sub_round_ps(s, y, R);
     __m512 e1 = _mm512_add_round_ps(_mm512_sub_round_ps(y, _mm512_sub_round_ps(s, bb, R), R),
                                     _mm512_sub_round_ps(_mm512_xor_ps(t->root_hi, neg0), bb, R), R);
-    __m512 tt = _mm512_sub_round_ps(e1, t->root_lo, R);
+    __m512 tt = _mm512_sub_round_ps(e1, t->root_mid, R);
     __m512 dh = _mm512_add_round_ps(s, tt, R);
-    __m512 dl = _mm512_sub_round_ps(tt, _mm512_sub_round_ps(dh, s, R), R);
+    __m512 dl = _mm512_sub_round_ps(_mm512_sub_round_ps(tt, _mm512_sub_round_ps(dh, s, R), R), t->root_lo, R);
     __mmask16 neg = _mm512_movepi32_mask(_mm512_castps_si512(x));
     __m512 m = _mm512_mask_xor_ps(g, neg, g, neg0);
     __m512 h = _mm512_mask_mov_ps(g, neg, neg0);

@@ -489,7 +489,8 @@ static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, int g
                                     _mm512_sub_round_pd(_mm512_xor_pd(root_hi, neg0), bb, R64), R64);
     __m512d tt = _mm512_sub_round_pd(e, _mm512_set1_pd(t->root[1]), R64);
     __m512d dh = _mm512_add_round_pd(s, tt, R64);
-    __m512d dl = _mm512_sub_round_pd(tt, _mm512_sub_round_pd(dh, s, R64), R64);
+    __m512d dl = _mm512_sub_round_pd(_mm512_sub_round_pd(tt, _mm512_sub_round_pd(dh, s, R64), R64),
+                                     _mm512_set1_pd(t->root[2]), R64);
     /* x < 0, as the scalar code tests it (-0 counts as x >= 0) */
     __mmask8 neg = grad2 ? 0xFF : _mm512_cmp_round_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ, _MM_FROUND_NO_EXC);
     __m512d m = _mm512_mask_xor_pd(g, neg, g, neg0);

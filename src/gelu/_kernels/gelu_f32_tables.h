@@ -16,7 +16,7 @@ typedef struct {
     float a[GELU_F32_PIECES];
     float e[GELU_F32_DEG + 1][GELU_F32_PIECES];
     float alpha, beta;           /* piece index j = floor(y (alpha + beta y)) */
-    float root[2];               /* gradient tables: y* as hi + lo (else 0) */
+    float root[3];               /* gradient tables: y* as hi + mid + lo (else 0) */
 } gelu_f32_table;
 
 /* Q(y) = Phi(-y): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.2149 */
@@ -52,7 +52,7 @@ static const gelu_f32_table gelu_f32_table_tanh = {
 /* Q(y) = grad(-y) / (y - y*): error of the table as stored <= 2^-28.9 relative; max |E| / Q = 0.2033 */
 static const gelu_f32_table gelu_f32_table_exact_grad = {
     .alpha = 4.75f, .beta = 0.8125f,
-    .root = {0x1.80ead2p-1, -0x1.a03fd4p-27},  /* y* = 0.75179152469356445746 */
+    .root = {0x1.80ead2p-1, -0x1.a03fd4p-27, 0x1.eec18cp-52},  /* y* = 0.75179152469356445746 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.54851ap-1, -0x1.2f863ap-1, -0x1.103146p-1, -0x1.dda7bp-2, -0x1.9b0d94p-2, -0x1.5be1eep-2, -0x1.215de6p-2, -0x1.db48dcp-3, -0x1.81d16cp-3, -0x1.35408ep-3, -0x1.ea37ccp-4, -0x1.80bc52p-4, -0x1.2a3872p-4, -0x1.cad776p-5, -0x1.5ecebp-5, -0x1.0ae898p-5, -0x1.90c4dep-6, -0x1.2bef5cp-6, -0x1.c018dcp-7, -0x1.4ad584p-7, -0x1.e86436p-8, -0x1.64954p-8, -0x1.01853cp-8, -0x1.74994p-9, -0x1.0e543ep-9, -0x1.84980cp-10, -0x1.14afaap-10, -0x1.8be1dcp-11, -0x1.18c482p-11, -0x1.8acf46p-12, -0x1.17678p-12, -0x1.82437ep-13},
     .e = {
@@ -68,7 +68,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad = {
 /* Q(y) = grad(-y) / (y - y*): error of the table as stored <= 2^-28.8 relative; max |E| / Q = 0.2378 */
 static const gelu_f32_table gelu_f32_table_tanh_grad = {
     .alpha = 4.75f, .beta = 0.8125f,
-    .root = {0x1.8142ap-1, -0x1.85a06cp-27},  /* y* = 0.75246142207101625849 */
+    .root = {0x1.8142ap-1, -0x1.85a06cp-27, -0x1.a9ea48p-52},  /* y* = 0.75246142207101625849 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.54377ep-1, -0x1.2f1cb8p-1, -0x1.0fbbbap-1, -0x1.dcbef2p-2, -0x1.9a463ep-2, -0x1.5b5708p-2, -0x1.21216p-2, -0x1.db7434p-3, -0x1.8290d6p-3, -0x1.367336p-3, -0x1.ed2d18p-4, -0x1.83e78cp-4, -0x1.2d490cp-4, -0x1.d0470ap-5, -0x1.633eccp-5, -0x1.0e376ep-5, -0x1.951064p-6, -0x1.2e2264p-6, -0x1.c10034p-7, -0x1.48f1b6p-7, -0x1.e0aa3cp-8, -0x1.5a491cp-8, -0x1.ebc37ap-9, -0x1.5caa2ap-9, -0x1.ee45d2p-10, -0x1.5998cap-10, -0x1.dc8b8ep-11, -0x1.48fa9ep-11, -0x1.c00c68p-12, -0x1.2cdb1cp-12, -0x1.954a6cp-13, -0x1.087e48p-13},
     .e = {
@@ -84,7 +84,7 @@ static const gelu_f32_table gelu_f32_table_tanh_grad = {
 /* Q(y) = grad2(y) / (y - y*): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.1910 */
 static const gelu_f32_table gelu_f32_table_exact_grad2 = {
     .alpha = 4.75f, .beta = 0.8125f,
-    .root = {0x1.6a09e6p+0, 0x1.9fcef4p-26},  /* y* = 1.4142135623730950488 */
+    .root = {0x1.6a09e6p+0, 0x1.9fcef4p-26, -0x1.b7ba68p-51},  /* y* = 1.4142135623730950488 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.20dd76p-1, -0x1.4e9fbep-1, -0x1.58e246p-1, -0x1.54b006p-1, -0x1.44f046p-1, -0x1.2cf652p-1, -0x1.0f7d9p-1, -0x1.df692p-2, -0x1.9f741cp-2, -0x1.619ca2p-2, -0x1.283664p-2, -0x1.e958acp-3, -0x1.8dff36p-3, -0x1.402906p-3, -0x1.fe516ap-4, -0x1.9396cp-4, -0x1.3a8518p-4, -0x1.e77828p-5, -0x1.7831aap-5, -0x1.1ea966p-5, -0x1.b3e2ep-6, -0x1.478852p-6, -0x1.e680dap-7, -0x1.694fcap-7, -0x1.0cac58p-7, -0x1.8b9c66p-8, -0x1.2060a2p-8, -0x1.a5cfaap-9, -0x1.31af8ap-9, -0x1.b708a8p-10, -0x1.3ceeeap-10, -0x1.bf2394p-11},
     .e = {
@@ -100,7 +100,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad2 = {
 /* Q(y) = grad2(y) / (y - y*): error of the table as stored <= 2^-29.6 relative; max |E| / Q = 0.2180 */
 static const gelu_f32_table gelu_f32_table_tanh_grad2 = {
     .alpha = 4.75f, .beta = 0.8125f,
-    .root = {0x1.6b2314p+0, 0x1.380314p-27},  /* y* = 1.4185040087908283555 */
+    .root = {0x1.6b2314p+0, 0x1.380314p-27, 0x1.5d434cp-52},  /* y* = 1.4185040087908283555 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.1ffdcap-1, -0x1.4d3456p-1, -0x1.56f9b6p-1, -0x1.524e56p-1, -0x1.4236bep-1, -0x1.2a1cc6p-1, -0x1.0cc5b4p-1, -0x1.dab684p-2, -0x1.9bd732p-2, -0x1.5f458ep-2, -0x1.272856p-2, -0x1.e988ecp-3, -0x1.900954p-3, -0x1.43791ep-3, -0x1.032caap-3, -0x1.9c09e8p-4, -0x1.429c48p-4, -0x1.f5db62p-5, -0x1.8434d2p-5, -0x1.280416p-5, -0x1.c17bc6p-6, -0x1.507092p-6, -0x1.f04eaap-7, -0x1.6cf28ep-7, -0x1.0bda5ep-7, -0x1.83c66p-8, -0x1.14b81cp-8, -0x1.8ad0cep-9, -0x1.15c486p-9, -0x1.814cdep-10, -0x1.0ba24p-10, -0x1.689e9cp-11},
     .e = {

@@ -16,7 +16,7 @@ typedef struct {
     double a[GELU_F64_PIECES];
     double e[GELU_F64_DEG + 1][GELU_F64_PIECES];
     double alpha, beta;          /* piece index j = floor(y (alpha + beta y)) */
-    double root[2];              /* gradient tables: y* as hi + lo (else 0) */
+    double root[3];              /* gradient tables: y* as hi + mid + lo (else 0) */
 } gelu_f64_table;
 
 /* Q(y) = Phi(-y): error of the table as stored <= 2^-58.4 relative;
@@ -69,7 +69,7 @@ static const gelu_f64_table gelu_f64_table_tanh = {
  * max |E| / Q = 0.4303, max |E - e_1 d| / Q = 0.0759 */
 static const gelu_f64_table gelu_f64_table_exact_grad = {
     .alpha = 2.375, .beta = 0.40625,
-    .root = {0x1.80ead197f00b4p-1, -0x1.13e74c58cada8p-56},  /* y* = 0.75179152469356445746 */
+    .root = {0x1.80ead197f00b4p-1, -0x1.13e74c58cada8p-56, -0x1.65d4b5b9cdd03p-111},  /* y* = 0.75179152469356445746 */
     .centre = {0x0p+0, 0x1.24p-1, 0x1.d08p-1, 0x1.378p+0, 0x1.81p+0, 0x1.c6p+0, 0x1.04p+1, 0x1.23p+1, 0x1.408p+1, 0x1.5dp+1, 0x1.788p+1, 0x1.93p+1, 0x1.ac8p+1, 0x1.c5p+1, 0x1.ddp+1, 0x1.f48p+1},
     .a = {-0x1.54851a5cc1ec8p-1, -0x1.005762b4c3ba9p-1, -0x1.7c069fb006fabp-2, -0x1.07964271cad9ap-2, -0x1.5abee8b7f44edp-3, -0x1.b3f69431d7b14p-4, -0x1.060fb37c3fca1p-4, -0x1.32817d4cf709ap-5, -0x1.5cfc9589a4b11p-6, -0x1.81972a738e054p-7, -0x1.9f74fe7746a77p-8, -0x1.b69fa8d5745ddp-9, -0x1.c7e1257f8fe16p-10, -0x1.d48ea0152eecdp-11, -0x1.d75c762273033p-12, -0x1.d11959330b665p-13},
     .e = {
@@ -93,7 +93,7 @@ static const gelu_f64_table gelu_f64_table_exact_grad = {
  * max |E| / Q = 0.5157, max |E - e_1 d| / Q = 0.1042 */
 static const gelu_f64_table gelu_f64_table_tanh_grad = {
     .alpha = 2.375, .beta = 0.40625,
-    .root = {0x1.81429f9e97e4dp-1, -0x1.4f523ed77dbdcp-55},  /* y* = 0.75246142207101625849 */
+    .root = {0x1.81429f9e97e4dp-1, -0x1.4f523ed77dbdcp-55, 0x1.a649fca8ac0e5p-109},  /* y* = 0.75246142207101625849 */
     .centre = {0x0p+0, 0x1.24p-1, 0x1.d08p-1, 0x1.378p+0, 0x1.81p+0, 0x1.c6p+0, 0x1.04p+1, 0x1.23p+1, 0x1.408p+1, 0x1.5dp+1, 0x1.788p+1, 0x1.93p+1, 0x1.ac8p+1, 0x1.c5p+1, 0x1.ddp+1, 0x1.f48p+1},
     .a = {-0x1.54377eb641f5ep-1, -0x1.ffc103a5c7fffp-2, -0x1.7b59937f7a687p-2, -0x1.0781a386419cdp-2, -0x1.5bbbaf0e0a002p-3, -0x1.b7111bd16b1b1p-4, -0x1.08fa955d0516bp-4, -0x1.3663ee81fcc5dp-5, -0x1.603dc537dd099p-6, -0x1.8100fea5f846dp-7, -0x1.963b9f2a6cba6p-8, -0x1.9ecf1f467b084p-9, -0x1.9b10b091b4204p-10, -0x1.8c9d4a97e81cdp-11, -0x1.6fcd1e079ee19p-12, -0x1.4805205fcb516p-13},
     .e = {
@@ -117,7 +117,7 @@ static const gelu_f64_table gelu_f64_table_tanh_grad = {
  * max |E| / Q = 0.4030, max |E - e_1 d| / Q = 0.0809 */
 static const gelu_f64_table gelu_f64_table_exact_grad2 = {
     .alpha = 2.375, .beta = 0.40625,
-    .root = {0x1.6a09e667f3bcdp+0, -0x1.bdd3413b26456p-54},  /* y* = 1.4142135623730950488 */
+    .root = {0x1.6a09e667f3bcdp+0, -0x1.bdd3413b26456p-54, 0x1.57d3e3adec175p-108},  /* y* = 1.4142135623730950488 */
     .centre = {0x0p+0, 0x1.24p-1, 0x1.d08p-1, 0x1.378p+0, 0x1.81p+0, 0x1.c6p+0, 0x1.04p+1, 0x1.23p+1, 0x1.408p+1, 0x1.5dp+1, 0x1.788p+1, 0x1.93p+1, 0x1.ac8p+1, 0x1.c5p+1, 0x1.ddp+1, 0x1.f48p+1},
     .a = {-0x1.20dd750429b6dp-1, -0x1.5883e05ee0021p-1, -0x1.3a34553a05f64p-1, -0x1.0053e4cf5808cp-1, -0x1.80c12eb09b447p-2, -0x1.0e3b255435e6ap-2, -0x1.65b85392fea29p-3, -0x1.c6a9f00ffbfd1p-4, -0x1.1691b2feff0f4p-4, -0x1.48e928633621fp-5, -0x1.786682a73322cp-6, -0x1.a3d3d004a47a7p-7, -0x1.cad1a37b2056ap-8, -0x1.edccdba274852p-9, -0x1.03569db3d6f47p-9, -0x1.0a7df20154394p-10},
     .e = {
@@ -141,7 +141,7 @@ static const gelu_f64_table gelu_f64_table_exact_grad2 = {
  * max |E| / Q = 0.4704, max |E - e_1 d| / Q = 0.0861 */
 static const gelu_f64_table gelu_f64_table_tanh_grad2 = {
     .alpha = 2.375, .beta = 0.40625,
-    .root = {0x1.6b23142700629p+0, 0x1.750d2fad2c04bp-54},  /* y* = 1.4185040087908283555 */
+    .root = {0x1.6b23142700629p+0, 0x1.750d2fad2c04bp-54, -0x1.2d7b375dbcb4ap-108},  /* y* = 1.4185040087908283555 */
     .centre = {0x0p+0, 0x1.24p-1, 0x1.d08p-1, 0x1.378p+0, 0x1.81p+0, 0x1.c6p+0, 0x1.04p+1, 0x1.23p+1, 0x1.408p+1, 0x1.5dp+1, 0x1.788p+1, 0x1.93p+1, 0x1.ac8p+1, 0x1.c5p+1, 0x1.ddp+1, 0x1.f48p+1},
     .a = {-0x1.1ffdc99b2651ep-1, -0x1.565f02eb11bcfp-1, -0x1.3763806ee7881p-1, -0x1.fb859b302fcd8p-2, -0x1.7dc09433eb209p-2, -0x1.0dc3289564b84p-2, -0x1.68770f7207abfp-3, -0x1.cf032950b386fp-4, -0x1.1e48170d4c3a5p-4, -0x1.539c0a18187bbp-5, -0x1.837e5090fb1bp-6, -0x1.aa59c6cc77aep-7, -0x1.c5a2ef6da487bp-8, -0x1.d43f9d9a39c42p-9, -0x1.cf7d7f59ee212p-10, -0x1.b82f3574b9583p-11},
     .e = {
