@@ -105,3 +105,37 @@ def test_sweep_command_rejects_unknown_function(capsys):
         sweep.main(["--functions", "gelu,relu"])
     assert e.value.code == 2
     assert "--functions: unknown relu" in capsys.readouterr().err
+
+
+def test_float64_zero_results_carry_the_sign_of_the_product():
+    # zeros the double-double path makes (|x| >= 4 with g = +-0, underflow,
+    # tiny negative x): g * grad(x) has g's sign flipped where grad < 0
+    # (x < -y*), GELU(x) has x's, grad2 is negative beyond its zeros
+    for isa in gelu._isa_available():
+        gelu._set_isa(isa)
+        for n in (1, 9, 70):   # the scalar tail, and vector blocks
+            ones = np.ones(n)
+            for f in (gelu.gelu_backward, gelu.gelu_tanh_backward):
+                for x, g, neg in ((-4.0, 0.0, True), (-np.inf, 0.0, True), (4.0, -0.0, True), (4.0, 0.0, False),
+                                  (-20.0, 1e-300, True), (-20.0, -1e-300, False), (-2.0**-100, -5e-324, True)):
+                    r = f(x * ones, g * ones)
+                    assert np.all(r == 0) and np.all(np.signbit(r) == neg), (f.__name__, isa, n, x, g, r)
+            for f in (gelu.gelu, gelu.gelu_tanh):
+                assert np.all(np.signbit(f(-5e-324 * ones))) and not np.any(np.signbit(f(0.0 * ones)))
+            for f in (gelu.gelu_grad2, gelu.gelu_tanh_grad2):
+                r = f(-1e200 * ones)
+                assert np.all(r == 0) and np.all(np.signbit(r))
+    gelu._set_isa("best")
+
+
+@pytest.mark.parametrize("g", [np.inf, -np.inf, np.nan])
+def test_float64_nonfinite_g_raises_no_warning(g):
+    x = np.linspace(-3, 3, 70)
+    with np.errstate(all="raise"):
+        r = gelu.gelu_backward(x, g)
+        t = gelu.gelu_tanh_backward(x, g)
+    if np.isnan(g):
+        assert np.isnan(r).all() and np.isnan(t).all()
+    else:
+        assert np.array_equal(np.sign(r), np.sign(g) * np.sign(gelu.gelu_grad(x)))
+        assert np.isinf(r).all() and np.isinf(t).all()

@@ -2,6 +2,8 @@
 second-derivative ufunc, forward mode and torch.func transforms work in
 eager mode, and the third derivative refuses loudly."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 import gelu  # noqa: E402
 import gelu.torch as gt  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 # torch loads its own jit-scripted forward-AD decompositions lazily and they
 # warn about torch.jit's deprecation; that warning is torch's, not ours.
@@ -132,3 +135,18 @@ def test_gradient_flows_only_where_asked():
     y.sum().backward()
     assert x.grad is not None and x.grad.shape == x.shape
     assert not gt.gelu(torch.randn(3)).requires_grad
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_batched_gradients(approximate):
+    # autograd's is_grads_batched hands the backward storage-less batched
+    # tensors, contiguous or not: they must take the operator, not the
+    # kernel's data-pointer path
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    for go in (torch.eye(5, dtype=torch.float64), torch.randn(5, 5, dtype=torch.float64).t()):
+        (ours,) = torch.autograd.grad(gt.gelu(x, approximate=approximate), x, go, is_grads_batched=True)
+        (theirs,) = torch.autograd.grad(F.gelu(x, approximate=approximate), x, go, is_grads_batched=True)
+        torch.testing.assert_close(ours, theirs)
+    f = functools.partial(gt.gelu, approximate=approximate)
+    assert torch.autograd.gradcheck(f, (x,), check_batched_grad=True)
+    assert torch.autograd.gradgradcheck(f, (x,), check_batched_grad=True)

@@ -173,7 +173,8 @@ static inline dd dd_select(int c, dd a, dd b) { return dd_make(c ? a.hi : b.hi, 
 typedef struct {
     double xd[B64];      /* x as given */
     double xs[B64];      /* x, NaN replaced by 0 */
-    double gd[B64];      /* g (1 for the unary gradients) */
+    double go[B64];      /* g as given (1 for the unary gradients) */
+    double gd[B64];      /* g, inf and NaN replaced by 1 (those go to the scalar kernel) */
     double yc[B64];      /* |x| clamped to the family's tail limit */
     double y[B64];       /* yc, below 2^-200 replaced by 0 */
     double xc[B64];      /* x clamped to +-the tail limit: x itself wherever used */
@@ -192,10 +193,14 @@ static void prepare(f64_buffers *b, const double *x, const double *g, ptrdiff_t 
     }
     if (g != NULL) {
         for (ptrdiff_t i = 0; i < n; i++)
-            b->gd[i] = g[i];
+            b->go[i] = g[i];
+        /* finite from the bits (a compare could signal on a NaN, see
+         * round_normal) */
+        for (ptrdiff_t i = 0; i < n; i++)
+            b->gd[i] = (f64_abs_bits(b->go[i]) < UINT64_C(0x7ff0000000000000)) ? b->go[i] : 1.0;
     } else {
         for (ptrdiff_t i = 0; i < n; i++)
-            b->gd[i] = 1.0;
+            b->go[i] = b->gd[i] = 1.0;
     }
     if (exact) {
         for (ptrdiff_t i = 0; i < n; i++)
@@ -343,8 +348,21 @@ static double nan_result(double x, double g, int g_first) {
     return g_first && isnan(g) ? gn + gn : xn + xn;
 }
 
+/* The sign a zero result must have (zeros come from underflow, g = +-0 or
+ * limits at +-inf; the double-double loops compute their magnitude and not
+ * always their sign): kind 0, GELU(x), has x's sign; kind 1, g grad(x),
+ * g's sign, flipped where grad(x) < 0, that is x < -y*; kind 2, grad2(x),
+ * is negative where |x| > y*.  root: y* as hi + mid (the tables'). */
+static double signed_zero(int kind, const double *root, double x, double g) {
+    double y = fabs(x);
+    int beyond = y > root[0] || (y == root[0] && root[1] < 0);   /* |x| > y* */
+    int neg = kind == 0 ? signbit(x) != 0 : kind == 1 ? (signbit(g) != 0) ^ (x < 0 && beyond) : beyond;
+    return neg ? -0.0 : 0.0;
+}
+
 static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scalar)(double, double),
-                       double tail, const double *x, const double *g, double *out, ptrdiff_t n) {
+                       double tail, int kind, const double *root, const double *x, const double *g, double *out,
+                       ptrdiff_t n) {
     f64_buffers b;
     if (exact)
         select_prepare(&b.sel);
@@ -360,9 +378,11 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
          * compiler picks (see nan_result). */
         for (ptrdiff_t i = 0; i < k; i++) {
             if (isnan(b.xd[i]))
-                out[s + i] = nan_result(b.xd[i], b.gd[i], g_first);
-            else if (b.redo[i] || b.xd[i] < -tail)
-                out[s + i] = scalar(b.xd[i], b.gd[i]);
+                out[s + i] = nan_result(b.xd[i], b.go[i], g_first);
+            else if (b.redo[i] || b.xd[i] < -tail || b.go[i] != b.gd[i])   /* the last: g inf or NaN */
+                out[s + i] = scalar(b.xd[i], b.go[i]);
+            if (out[s + i] == 0.0)
+                out[s + i] = signed_zero(kind, root, b.xd[i], b.go[i]);
         }
     }
 }
@@ -371,19 +391,20 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
  * at the end use them directly (second derivatives) or for the inputs the
  * table loops below hand over.  tail: the gradients' clamp (the scalar
  * kernels take over below -tail); HUGE_VAL for the others. */
-#define F64_DD(name, block, exact, g_first, scalar, binary, tail)                         \
-    static void name##_dd(const void *x, const void *g, void *out, ptrdiff_t n) {         \
-        f64_blocks(block, exact, g_first, scalar, tail, x, binary ? g : NULL, out, n);    \
+#define F64_DD(name, block, exact, g_first, scalar, binary, tail, kind, table)                            \
+    static void name##_dd(const void *x, const void *g, void *out, ptrdiff_t n) {                           \
+        f64_blocks(block, exact, g_first, scalar, tail, kind, gelu_f64_table_##table.root, x, binary ? g : NULL, \
+                   out, n);                                                                                 \
     }
 
-F64_DD(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0, HUGE_VAL)
-F64_DD(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP)
-F64_DD(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL)
-F64_DD(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP)
-F64_DD(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0, HUGE_VAL)
-F64_DD(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP)
-F64_DD(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL)
-F64_DD(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP)
+F64_DD(exact, exact_block, 1, 0, GELU_SCALAR(exact), 0, HUGE_VAL, 0, exact)
+F64_DD(exact_grad, exact_grad_block, 1, 0, GELU_SCALAR(exact_grad_times), 0, DD_EXACT_TAIL_CLAMP, 1, exact_grad)
+F64_DD(exact_grad2, exact_grad2_block, 1, 0, GELU_SCALAR(exact_grad2), 0, HUGE_VAL, 2, exact_grad2)
+F64_DD(exact_backward, exact_grad_block, 1, 1, GELU_SCALAR(exact_grad_times), 1, DD_EXACT_TAIL_CLAMP, 1, exact_grad)
+F64_DD(tanh, tanh_block, 0, 0, GELU_SCALAR(tanh), 0, HUGE_VAL, 0, tanh)
+F64_DD(tanh_grad, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 0, DD_TANH_TAIL_CLAMP, 1, tanh_grad)
+F64_DD(tanh_grad2, tanh_grad2_block, 0, 0, GELU_SCALAR(tanh_grad2), 0, HUGE_VAL, 2, tanh_grad2)
+F64_DD(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD_TANH_TAIL_CLAMP, 1, tanh_grad)
 
 /* ---- the table loops: float64 gelu, gelu_tanh, gradients, backward -------- */
 

@@ -25,6 +25,17 @@ __all__ = ["gelu", "gelu_backward"]
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 
 
+def _kernel_or_op(kernel, op, *args):
+    """The CPU kernel on plain tensors, else the operator.  Autograd's
+    batched gradients (``is_grads_batched``) arrive as tensors that look
+    plain but have no storage: the kernel raises, and the operator (with its
+    vmap rule) serves them."""
+    try:
+        return kernel(*args)
+    except RuntimeError:
+        return op(*args)
+
+
 def _plain_cpu(*tensors: torch.Tensor) -> bool:
     """Whether the operator's CPU kernel can be called directly: plain strided
     CPU tensors, no functorch transform (vmap, grad, jvp) around the call.
@@ -65,7 +76,7 @@ class _Backward(torch.autograd.Function):
     @staticmethod
     def forward(grad, x, approximate):
         if _plain_cpu(grad, x) and grad.dtype == x.dtype and grad.shape == x.shape:
-            return _cpu.backward(grad, x, approximate)
+            return _kernel_or_op(_cpu.backward, _ops.gelu_backward, grad, x, approximate)
         return _ops.gelu_backward(grad, x, approximate)
 
     @staticmethod
@@ -99,7 +110,7 @@ class _Backward(torch.autograd.Function):
 
 def _gelu_forward(x, approximate):
     if _plain_cpu(x):
-        return _cpu.forward(x, approximate)
+        return _kernel_or_op(_cpu.forward, _ops.gelu, x, approximate)
     return _ops.gelu(x, approximate)
 
 
@@ -115,7 +126,7 @@ def _gelu_vjp(ctx, grad):
         # No graph of the backward wanted (no create_graph, so no double
         # backward through it): the kernel itself, without _Backward's
         # autograd.Function wrapper (about 12 us a call).
-        return _cpu.backward(grad, x, ctx.approximate), None
+        return _kernel_or_op(_cpu.backward, _Backward.apply, grad, x, ctx.approximate), None
     return _Backward.apply(grad, x, ctx.approximate), None
 
 
