@@ -26,7 +26,7 @@
  *           result, so an a priori bound is 0.5 + 2 (0.262 + 2^-4.8) < 1.06
  *           ulp.  Measured over every float32 input (docs/accuracy.md):
  *           gelu 0.876, gelu_tanh 0.881, the gradients and second
- *           derivatives below 0.875 ulp; the backward passes below 0.94
+ *           derivatives below 0.875 ulp; the backward passes below 0.89
  *           (g = 0.3 over all inputs, and other g on samples).
  * Range:    |x| < 4; the backward passes also need 2^-60 <= |g| <= 2^100 or
  *           g = 0.  Outside (and for NaN) the loops use the double-based

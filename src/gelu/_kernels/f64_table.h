@@ -29,11 +29,10 @@
  * Error:    tables <= 2^-57.2 relative (0.054 ulp of the result); the last
  *           term's own error (Horner, d^2 and its fma: about 3.2 2^-53 of
  *           it) and its rounding (2^-53 of it) add at most 4.2 x 0.105 ulp,
- *           so an a priori bound is 0.5 + 0.054 + 0.44 < 1 ulp (y* as a
- *           double-double adds up to about 0.2 ulp at the double nearest
- *           the gradient's zero, where |y - y*| is smallest, while the
- *           other terms are far from their maxima there: 0.694 measured).  Measured:
- *           docs/accuracy.md.
+ *           so an a priori bound is 0.5 + 0.054 + 0.44 < 1 ulp.  y* is
+ *           held in three doubles: next to the zero |y - y*| is as small as
+ *           2^-56, and a double-double y* left up to 1.13 ulp there (for
+ *           some g).  Measured: docs/accuracy.md.
  * Range:    GELU: 2^-900 <= |x| < 4, or x = +-0 (below 2^-900 the split
  *           products would fall into the subnormals, where they are not
  *           exact).  Backward: |x| < 4 and 2^-800 <= |g| <= 2^800 or g = 0.
