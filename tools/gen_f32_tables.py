@@ -34,23 +34,8 @@ LAYOUT = pt.Layout(pieces=32, ymax=4, deg=5, round=pt.to_f32, margin=mp.mpf(2) *
 PIECES, YMAX, DEG = LAYOUT.pieces, LAYOUT.ymax, LAYOUT.deg
 f32hex = pt.hex_literal
 
-# (C name, what Q is, Q, ALPHA, BETA, root): ALPHA and BETA float32-exact,
-# with YMAX (ALPHA + BETA YMAX) = PIECES.  sigma(-2u) falls faster than
-# Phi(-y) at the top of the range (its relative slope is 1.6 (1 + 0.134 y^2)
-# against about y + 1/y), so its pieces narrow faster there.  The gradient
-# tables hold H(y) = grad(-y) / (y - y*), y* the gradient's zero, which has
-# no zero itself; the kernel multiplies by y - y* carried in two floats.
-# The second derivatives are even, with zeros at +-y* (sqrt 2 for exact
-# GELU): their tables hold grad2(y) / (y - y*), and the kernel computes
-# grad2(x) as the gradient kernel's g grad(x) at x = -|x|, g = 1.
-TABLES = [("exact", "Phi(-y)", pt.q_exact, 4.75, 0.8125, None),
-          ("tanh", "sigma(-2 u(y))", pt.q_tanh, 3.5, 1.125, None),
-          ("exact_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_exact, pt.ROOT_EXACT), 4.75, 0.8125, pt.ROOT_EXACT),
-          ("tanh_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_tanh, pt.ROOT_TANH), 4.75, 0.8125, pt.ROOT_TANH),
-          ("exact_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_exact, pt.ROOT2_EXACT), 4.75, 0.8125,
-           pt.ROOT2_EXACT),
-          ("tanh_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_tanh, pt.ROOT2_TANH), 4.75, 0.8125,
-           pt.ROOT2_TANH)]
+# The tables and their piece index: tools/piece_tables.py (FUNCTIONS).
+TABLES = pt.tables(PIECES)
 
 
 def gen_table(name, label, q, alpha, beta, root):

@@ -32,22 +32,9 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "gelu" / "_kernels" / "gelu_
 
 LAYOUT = pt.Layout(pieces=16, ymax=4, deg=12, round=pt.to_f64, margin=mp.mpf(2) ** -40, fit_points=64)
 
-# (C name, what Q is, Q, alpha, beta): alpha and beta exact in binary, with
-# ymax (alpha + beta ymax) = pieces; the same shapes as the float32 tables,
-# halved.
-# The gradient tables hold H(y) = grad(-y) / (y - y*), y* the gradient's
-# zero, as the float32 ones do; the kernel multiplies by y - y* carried in
-# two doubles (root = y* as hi + lo).  The second-derivative tables hold
-# grad2(y) / (y - y*), y* its zero (sqrt 2 for exact GELU), computed as the
-# gradient kernel's g grad(x) at x = -|x|, g = 1 (gen_f32_tables.py).
-TABLES = [("exact", "Phi(-y)", pt.q_exact, 2.375, 0.40625, None),
-          ("tanh", "sigma(-2 u(y))", pt.q_tanh, 1.75, 0.5625, None),
-          ("exact_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_exact, pt.ROOT_EXACT), 2.375, 0.40625, pt.ROOT_EXACT),
-          ("tanh_grad", "grad(-y) / (y - y*)", pt.quotient(pt.g_tanh, pt.ROOT_TANH), 2.375, 0.40625, pt.ROOT_TANH),
-          ("exact_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_exact, pt.ROOT2_EXACT), 2.375, 0.40625,
-           pt.ROOT2_EXACT),
-          ("tanh_grad2", "grad2(y) / (y - y*)", pt.quotient(pt.g2_tanh, pt.ROOT2_TANH), 2.375, 0.40625,
-           pt.ROOT2_TANH)]
+# The tables of tools/piece_tables.py (FUNCTIONS), with the float32
+# tables' piece index halved (16 pieces).
+TABLES = pt.tables(LAYOUT.pieces)
 
 
 def fast2sum_margin(pieces, alpha, beta, root):

@@ -109,6 +109,32 @@ def quotient(g, root):
 ROOT_EXACT, ROOT_TANH = root_of(g_exact), root_of(g_tanh)
 ROOT2_EXACT, ROOT2_TANH = mp.sqrt(2), root_of(g2_tanh, "1.4185")
 
+# The tables both generators make: (C name, what the table holds, the
+# function, y* for the derivatives' tables, (alpha, beta) of the index
+# j = floor(y (alpha + beta y)) for 32 pieces on [0, 4)).  sigma(-2u) falls
+# faster than Phi(-y) at the top of the range (its relative slope is
+# 1.6 (1 + 0.134 y^2) against about y + 1/y), so its pieces narrow faster
+# there.  The gradient tables hold H(y) = grad(-y) / (y - y*), y* the
+# gradient's zero, which has no zero itself; the kernels multiply by y - y*
+# carried in two numbers (y* itself in three).  The second derivatives are
+# even, with zeros at +-y* (sqrt 2 for exact GELU): their tables hold
+# grad2(y) / (y - y*), and the kernels compute grad2(x) as the gradient
+# kernel's g grad(x) at x = -|x|, g = 1.
+FUNCTIONS = [("exact", "Phi(-y)", q_exact, None, (4.75, 0.8125)),
+             ("tanh", "sigma(-2 u(y))", q_tanh, None, (3.5, 1.125)),
+             ("exact_grad", "grad(-y) / (y - y*)", quotient(g_exact, ROOT_EXACT), ROOT_EXACT, (4.75, 0.8125)),
+             ("tanh_grad", "grad(-y) / (y - y*)", quotient(g_tanh, ROOT_TANH), ROOT_TANH, (4.75, 0.8125)),
+             ("exact_grad2", "grad2(y) / (y - y*)", quotient(g2_exact, ROOT2_EXACT), ROOT2_EXACT, (4.75, 0.8125)),
+             ("tanh_grad2", "grad2(y) / (y - y*)", quotient(g2_tanh, ROOT2_TANH), ROOT2_TANH, (4.75, 0.8125))]
+
+
+def tables(pieces: int):
+    """FUNCTIONS as (name, label, Q, alpha, beta, root) for this many pieces
+    on [0, 4): the index scaled by pieces / 32 (a power of two, so alpha and
+    beta stay exact)."""
+    k = pieces / 32
+    return [(name, label, q, a * k, b * k, root) for name, label, q, root, (a, b) in FUNCTIONS]
+
 
 # ---- fitting -----------------------------------------------------------------------
 
