@@ -408,8 +408,6 @@ F64_DD(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD
 
 /* ---- the table loops: float64 gelu, gelu_tanh, gradients, backward -------- */
 
-typedef void (*f64_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
-
 /* Elements per block of the table loops; the out-of-range inputs of one
  * block are packed, computed by the double-double loop, and put back. */
 #define TBLOCK64 1024
@@ -530,7 +528,7 @@ static GELU_ALWAYS_INLINE __m512d f64_grad_value8(const gelu_f64_table *t, int g
  * those, and its results expanded back over their lanes.  grad: g grad(x)
  * from a gradient table (g NULL: g = 1), else GELU(x); a constant wherever
  * this is inlined. */
-static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, f64_array_fn dd_loop,
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, gelu_array_fn dd_loop,
                                               const double *x, const double *g, double *out, ptrdiff_t n) {
     __mmask8 ok[TBLOCK64 / 8];
     double bad_x[TBLOCK64 + 8], bad_g[TBLOCK64 + 8], res[TBLOCK64];
@@ -608,7 +606,7 @@ GELU_NOINLINE static void f64_grad2_values(const gelu_f64_table *restrict t, con
  * the compiler vectorizes with gathers); the out-of-range inputs packed
  * and computed by the double-double loop; then one copy out (x and g are
  * read in full before out is written, so in-place calls are safe). */
-static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, f64_array_fn dd_loop,
+static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, gelu_array_fn dd_loop,
                                               const double *x, const double *g, double *out, ptrdiff_t n) {
     double r[TBLOCK64], gb[TBLOCK64], xs[TBLOCK64], gs[TBLOCK64], bad_x[TBLOCK64], bad_g[TBLOCK64], res[TBLOCK64];
     for (ptrdiff_t b = 0; b < n; b += TBLOCK64) {
