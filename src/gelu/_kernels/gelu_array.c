@@ -435,45 +435,22 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
 }
 #endif
 
-static void exact_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_exact, 0, exact_block, x, NULL, out, n);
-}
+/* The entry points: table loops, the double loops for what they hand over.
+ * grad: 0 GELU, 1 g grad(x), 2 grad2(x) (the gradient kernel at -|x| with
+ * g = 1 on the second derivatives' own tables, f32_table.h). */
+#define F32_TABLE(name, table, grad, block, binary)                                      \
+    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {            \
+        f32_table_loop(&gelu_f32_table_##table, grad, block, x, binary ? g : NULL, out, n); \
+    }
 
-static void tanh_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_tanh, 0, tanh_block, x, NULL, out, n);
-}
-
-static void exact_grad_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_exact_grad, 1, exact_grad_times_block, x, NULL, out, n);
-}
-
-static void exact_backward_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    f32_table_loop(&gelu_f32_table_exact_grad, 1, exact_grad_times_block, x, g, out, n);
-}
-
-static void tanh_grad_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_tanh_grad, 1, tanh_grad_times_block, x, NULL, out, n);
-}
-
-static void tanh_backward_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    f32_table_loop(&gelu_f32_table_tanh_grad, 1, tanh_grad_times_block, x, g, out, n);
-}
-
-/* The second derivatives: the gradient kernel at -|x| with g = 1 on their
- * own tables (f32_table.h). */
-static void exact_grad2_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_exact_grad2, 2, exact_grad2_block, x, NULL, out, n);
-}
-
-static void tanh_grad2_f32(const void *x, const void *g, void *out, ptrdiff_t n) {
-    (void)g;
-    f32_table_loop(&gelu_f32_table_tanh_grad2, 2, tanh_grad2_block, x, NULL, out, n);
-}
+F32_TABLE(exact_f32, exact, 0, exact_block, 0)
+F32_TABLE(exact_grad_f32, exact_grad, 1, exact_grad_times_block, 0)
+F32_TABLE(exact_grad2_f32, exact_grad2, 2, exact_grad2_block, 0)
+F32_TABLE(exact_backward_f32, exact_grad, 1, exact_grad_times_block, 1)
+F32_TABLE(tanh_f32, tanh, 0, tanh_block, 0)
+F32_TABLE(tanh_grad_f32, tanh_grad, 1, tanh_grad_times_block, 0)
+F32_TABLE(tanh_grad2_f32, tanh_grad2, 2, tanh_grad2_block, 0)
+F32_TABLE(tanh_backward_f32, tanh_grad, 1, tanh_grad_times_block, 1)
 
 /* ---- bfloat16 loops: through the float32 functions ----------------------- */
 
