@@ -99,6 +99,21 @@ def test_command_line_writes_table_and_json(tmp_path, capsys):
     assert {r["function"] for r in doc["results"]} == {"gelu", "gelu_grad2", "copy"}
 
 
+def test_command_line_always_times_gelu(capsys):
+    # --contenders names what gelu is compared with: naming only others
+    # must still give gelu's row and the ratio, not an empty table.
+    code = bench.main(["--sizes", "100", "--dtypes", "float32", "--threads", "1",
+                       "--contenders", "copy", "--functions", "gelu", "--min-time", "0.001"])
+    assert code == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("gelu ")]
+    assert [r[1] for r in rows if r[-1].endswith("x")] == ["1e2"]
+
+
+def test_table_without_gelu_says_so():
+    res = bench.run(sizes=[100], dtypes=["float32"], threads=[1], contenders=["copy"], min_time=0.001)
+    assert "no results for gelu" in bench.format_table(res)
+
+
 @pytest.mark.parametrize("argv", [["--sizes", "big"], ["--threads", "0"], ["--contenders", "numba"]])
 def test_command_line_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit) as exc:

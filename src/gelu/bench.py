@@ -333,11 +333,17 @@ def _fmt_n(n: int) -> str:
     return f"1e{e}" if 10 ** e == n else str(n)
 
 
+def with_gelu(contenders: Sequence[str]) -> list[str]:
+    """The contenders a command line asked for, with gelu first: the table
+    compares gelu with each of them, so gelu is always timed."""
+    return ["gelu", *(c for c in contenders if c != "gelu")]
+
+
 def format_table(results: Sequence[Result]) -> str:
     """One table per dtype and thread count: Melem/s of every contender and
     gelu's ratio to it.  The copy column is per size (function-independent)."""
-    if not results:
-        return "(no results)\n"
+    if not any(r.contender == "gelu" for r in results):
+        return "(no results for gelu to compare)\n"
     others = [c for c in CONTENDERS if c != "gelu" and any(r.contender == c for r in results)]
     keyed = {(r.function, r.contender, r.dtype, r.n, r.threads): r for r in results}
     lines = []
@@ -429,7 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
     p.add_argument("--dtypes", type=_parse_list(("float16", "float32", "float64")), default=list(DTYPES))
     p.add_argument("--threads", type=_parse_threads, default=[1, "all"], help="e.g. 1,all (default)")
-    p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS))
+    p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS),
+                   help="what to time gelu against, e.g. torch,copy (gelu itself is always timed)")
     p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=list(FUNCTIONS))
     p.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
     p.add_argument("--inputs", choices=INPUTS, default="normal",
@@ -450,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           + ("out= preallocated for every contender (jax excepted)" if not args.allocate
              else "every contender allocates its result")
           + f"; x {'standard normal' if args.inputs == 'normal' else 'uniform on [-8, 8]'}", flush=True)
-    results = run(sizes, args.dtypes, args.threads, args.contenders, out=not args.allocate,
+    results = run(sizes, args.dtypes, args.threads, with_gelu(args.contenders), out=not args.allocate,
                   functions=args.functions, min_time=args.min_time,
                   progress=lambda s: print("  " + s, file=sys.stderr, flush=True), inputs=args.inputs)
     print(format_table(results))

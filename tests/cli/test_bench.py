@@ -17,6 +17,13 @@ def test_bench_tiny_run_writes_json_and_plot(cli, tmp_path):
     assert json.loads(js.read_text())
 
 
+def test_bench_compares_gelu_with_the_named_contenders(cli):
+    code, out, err = cli("bench", "--sizes", "1e3", "--dtypes", "float32", "--functions", "gelu_tanh",
+                         "--contenders", "copy", "--threads", "1", "--min-time", "0.005")
+    assert code == 0, out + err
+    assert any(line.split()[:2] == ["gelu_tanh", "1e3"] for line in out.splitlines()), out
+
+
 @pytest.mark.parametrize("args, fragment", [
     (("--sizes", "abc"), "--sizes"),
     (("--dtypes", "int8"), "unknown dtype"),

@@ -150,3 +150,28 @@ def test_batched_gradients(approximate):
     f = functools.partial(gt.gelu, approximate=approximate)
     assert torch.autograd.gradcheck(f, (x,), check_batched_grad=True)
     assert torch.autograd.gradgradcheck(f, (x,), check_batched_grad=True)
+
+
+class _Tagged(torch.Tensor):
+    """A tensor subclass: gelu.torch sends it down the general path."""
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_lean_training_path_matches_the_general_path(approximate):
+    # A plain CPU tensor that requires grad takes the lean autograd.Function;
+    # subclasses and forward-mode levels take the general one.  Same values
+    # and gradients either way, for contiguous and strided x and g.
+    base = torch.linspace(-7, 3, 202, dtype=torch.float32)
+    g = torch.linspace(-1, 2, 202, dtype=torch.float32)
+    for x, go in ((base, g), (base[::2], g[1::2]), (base.reshape(2, 101).t(), g.reshape(101, 2))):
+        lean = x.clone().requires_grad_()
+        y = gt.gelu(lean, approximate=approximate)
+        assert type(y.grad_fn).__name__.startswith("_GeluPlainCPU")
+        y.backward(go)
+        tagged = x.clone().as_subclass(_Tagged).requires_grad_()
+        y_general = gt.gelu(tagged, approximate=approximate)
+        assert not type(y_general.grad_fn).__name__.startswith("_GeluPlainCPU")
+        y_general.backward(go)
+        assert torch.equal(y.detach(), y_general.detach().as_subclass(torch.Tensor))
+        assert torch.equal(lean.grad, tagged.grad.as_subclass(torch.Tensor))
+        np.testing.assert_array_equal(lean.grad.numpy(), BACKWARD[approximate](x.numpy(), go.numpy()))

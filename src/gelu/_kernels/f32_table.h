@@ -65,11 +65,25 @@ static inline int f32_table_in_range(float x) {
  *     GELU(x) = h - y Q(y) = (s + err) - (p_lo + y E),   s + err = h - p,
  * which is -(p + (y E + p_lo)) for x < 0 (err = 0), and keeps the sign of
  * a zero x (s - (+0) with s = h - 0 = h). */
+/* The piece of y: j = floor(y s), s = fl(alpha + beta y), with the product
+ * y s taken exactly: monotone in y, below 32 for every y < 4 (s <= 8).
+ * The AVX-512 loops get it from one FMA rounded toward zero, 2^23 + y s,
+ * whose low bits are j (a conversion to integer costs more than the FMA);
+ * here it is the product rounded to nearest, less one where that rounded
+ * up to an integer.  Either way the same j, so the same piece, on every
+ * ISA.  (Either neighbour would do near a boundary: pieces overlap by
+ * 2^-18 relative, far more than the rounding of y s.) */
+static inline int f32_table_index(const gelu_f32_table *t, float y) {
+    float s = fmaf(t->beta, y, t->alpha);
+    float p = y * s;
+    int j = (int)p;
+    return j - ((p == (float)j) & (fmaf(y, s, -p) < 0.0f));
+}
+
 /* The table at 0 <= y < 4: returns E(y - centre) and sets *a = A of the
- * piece, j = floor(y (alpha + beta y)) (monotone in y, below 32 for every
- * y < 4). */
+ * piece j = f32_table_index(y). */
 static inline float f32_table_lookup(const gelu_f32_table *t, float y, float *a) {
-    int j = (int)(y * fmaf(t->beta, y, t->alpha));
+    int j = f32_table_index(t, y);
     float d = y - t->centre[j];
     float e = t->e[GELU_F32_DEG][j];
     GELU_UNROLL

@@ -245,8 +245,10 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
 /* f32_table_lookup on 16 lanes: the same operations in the same order. */
 static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m512 y, __m512 *a) {
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-    __m512i j = _mm512_cvtt_roundps_epi32(_mm512_mul_round_ps(y, _mm512_fmadd_round_ps(t->beta, y, t->alpha, R), R),
-                                          _MM_FROUND_NO_EXC);
+    /* f32_table_index: the low five bits of 2^23 + y s rounded toward zero
+     * are floor(y s), and the permutes read only those */
+    __m512i j = _mm512_castps_si512(_mm512_fmadd_round_ps(y, _mm512_fmadd_round_ps(t->beta, y, t->alpha, R),
+                                                          _mm512_set1_ps(0x1p23f), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
     __m512 d = _mm512_sub_round_ps(y, LUT(t, 0, j), R);
     __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
     GELU_UNROLL

@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dtypes", default="float32,float64", help="float16, float32 and/or float64")
     parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
     parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
-    parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="contenders to time")
+    parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="what to time gelu against (gelu itself is always timed)")
     parser.add_argument("--min-time", type=float, default=0.1, help="seconds per measured point")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png/.svg")
@@ -94,7 +94,7 @@ def run(args, out: Output) -> int:
     sizes = _sizes(args.sizes)
     dtypes = _choose(args.dtypes, ("float16", "float32", "float64"), "dtype")
     functions = _choose(args.functions, bench.FUNCTIONS, "function")
-    contenders = _choose(args.contenders, bench.CONTENDERS, "contender")
+    contenders = bench.with_gelu(_choose(args.contenders, bench.CONTENDERS, "contender"))
     threads = _threads(args.threads)
     if args.min_time <= 0:
         raise UsageError("--min-time must be positive")

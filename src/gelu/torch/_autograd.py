@@ -20,9 +20,10 @@ import torch
 
 from . import _cpu, _ops
 
-__all__ = ["gelu", "gelu_backward"]
+__all__ = ["gelu", "gelu_backward", "gelu_plain_cpu"]
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
+_is_grad_enabled = torch.is_grad_enabled
 
 
 def _kernel_or_op(kernel, op, *args):
@@ -36,13 +37,24 @@ def _kernel_or_op(kernel, op, *args):
         return op(*args)
 
 
-def _plain_cpu(*tensors: torch.Tensor) -> bool:
-    """Whether the operator's CPU kernel can be called directly: plain strided
-    CPU tensors, no functorch transform (vmap, grad, jvp) around the call.
-    That skips the operator's dispatch, about 8 us a call; everything else
-    goes through the operator."""
-    return (_peek_interpreter_stack() is None
-            and all(type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided for t in tensors))
+def _plain(t: torch.Tensor) -> bool:
+    return type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided
+
+
+def _plain_cpu(x: torch.Tensor) -> bool:
+    """Whether the operator's CPU kernel can be called directly: a plain
+    strided CPU tensor, no functorch transform (vmap, grad, jvp) around the
+    call.  That skips the operator's dispatch, about 8 us a call; everything
+    else goes through the operator."""
+    return _peek_interpreter_stack() is None and _plain(x)
+
+
+def _plain_cpu_pair(grad: torch.Tensor, x: torch.Tensor) -> bool:
+    """_plain_cpu for both operands of a backward kernel, which must also
+    match in dtype and shape."""
+    return (_peek_interpreter_stack() is None and _plain(grad) and _plain(x)
+            and grad.dtype == x.dtype and grad.shape == x.shape)
+
 
 _THIRD = (
     "gelu.torch supports first and second derivatives of GELU; the third "
@@ -75,7 +87,7 @@ class _Backward(torch.autograd.Function):
 
     @staticmethod
     def forward(grad, x, approximate):
-        if _plain_cpu(grad, x) and grad.dtype == x.dtype and grad.shape == x.shape:
+        if _plain_cpu_pair(grad, x):
             return _kernel_or_op(_cpu.backward, _ops.gelu_backward, grad, x, approximate)
         return _ops.gelu_backward(grad, x, approximate)
 
@@ -122,7 +134,7 @@ def _gelu_save(ctx, x, approximate):
 
 def _gelu_vjp(ctx, grad):
     (x,) = ctx.saved_tensors
-    if not torch.is_grad_enabled() and _plain_cpu(grad, x) and grad.dtype == x.dtype and grad.shape == x.shape:
+    if not _is_grad_enabled() and _plain_cpu_pair(grad, x):
         # No graph of the backward wanted (no create_graph, so no double
         # backward through it): the kernel itself, without _Backward's
         # autograd.Function wrapper (about 12 us a call).
@@ -166,6 +178,33 @@ class _GeluEager(torch.autograd.Function):
     jvp = staticmethod(_gelu_jvp)
 
 
+class _GeluPlainCPU(torch.autograd.Function):
+    """The same function for the common training call: a plain strided CPU
+    tensor of a supported dtype, no functorch transform and no forward-mode
+    level active (``functional.gelu`` checks all that before choosing it).
+    The forward calls the kernel with no further checks; with no dual level
+    there can be no tangent, so nothing is saved for forward mode.  The
+    Python around ``apply`` is most of a 1000-element training step (the
+    autograd engine is the rest), so this path is kept to the minimum."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return _cpu.forward(x, approximate)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if not _is_grad_enabled() and _plain_cpu_pair(grad, x):
+            # see _gelu_vjp; a storage-less batched grad raises RuntimeError
+            try:
+                return _cpu.backward(grad, x, ctx.approximate), None
+            except RuntimeError:
+                pass
+        return _Backward.apply(grad, x, ctx.approximate), None
+
+
 def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
     """``gelu::gelu`` with reverse- and forward-mode derivatives."""
     if _peek_interpreter_stack() is None:
@@ -176,3 +215,6 @@ def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
 def gelu_backward(grad: torch.Tensor, x: torch.Tensor, approximate: str) -> torch.Tensor:
     """``gelu::gelu_backward`` with reverse- and forward-mode derivatives."""
     return _Backward.apply(grad, x, approximate)
+
+
+gelu_plain_cpu = _GeluPlainCPU.apply

@@ -101,14 +101,18 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     """
     if (type(input) is torch.Tensor and input.is_cpu and approximate in _checks.APPROXIMATE
             and input.dtype in _checks.DTYPES and input.layout == torch.strided
-            and not torch.compiler.is_compiling() and not _differentiating(input)):
-        # Inference on a plain strided CPU tensor (checked as cheaply as
-        # possible: it is most calls): the kernel the operator would run,
-        # called directly, which skips the autograd.Function wrapper (~30 us
-        # a call) and the operator's dispatch (~8 us).  Subclasses, fake and
-        # meta tensors, and functorch's wrapped tensors (which
-        # _differentiating counts) go through the operator below.
-        return _cpu.run(_cpu.FORWARD[approximate], input)
+            and _fwad._current_level < 0 and _peek_interpreter_stack() is None
+            and not torch.compiler.is_compiling()):
+        # A plain strided CPU tensor outside forward mode and functorch
+        # transforms (checked as cheaply as possible: it is most calls).
+        # Inference: the kernel the operator would run, called directly,
+        # which skips the operator's dispatch (~8 us).  Training: the
+        # leanest autograd.Function (see _autograd._GeluPlainCPU).
+        # Subclasses, fake and meta tensors, and functorch's wrapped tensors
+        # go through the general path below.
+        if input.requires_grad and _is_grad_enabled():
+            return _autograd.gelu_plain_cpu(input, approximate)
+        return _cpu.forward(input, approximate)
     _checks.tensor(input, "input")
     _checks.approximate(approximate)
     if torch.compiler.is_compiling():
