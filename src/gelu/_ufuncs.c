@@ -12,9 +12,11 @@
  * rounding to float32) elsewhere, float64 the double-double ones, and
  * bfloat16 (ml_dtypes, registered at import when installed; and the private
  * _bf16_bits_* ufuncs on uint16 bit patterns) the float32 loops.
- * float16 goes element by element through NumPy's own widening loops
+ * float16 goes through the set's float16 functions (the float32 kernels,
+ * rounded once where that is sure to be correctly rounded and normal); the
+ * elements they leave go through NumPy's own widening loop
  * (PyUFunc_e_e_As_d_d: correctly rounded double -> half) with that set's
- * narrow scalar kernels.  Large loops are split across threads
+ * narrow scalar kernels, as every float16 element once did.  Large loops are split across threads
  * (_threads.h).  The loops are registered in the order float16, float32,
  * float64 because NumPy takes the first loop the inputs cast to safely:
  * that order keeps the input dtype.  The loops touch no Python object, so
@@ -167,6 +169,57 @@ array_range(const loop_call *c, char *const *a, npy_intp n)
     }
 }
 
+/* The exact float16 result of one element (x, g at a[0], a[1]; out at
+ * a[nin]), as the loop computed every float16 element before the float32
+ * route: the narrow kernel in double, then NumPy's correctly rounded
+ * conversion, which raises the underflow and overflow flags. */
+static void
+half_exact(const loop_call *c, char **a)
+{
+    npy_intp one = 1;
+    if (c->nin == 1) {
+        PyUFunc_e_e_As_d_d(a, &one, c->steps, (void *)c->set->narrow_unary[c->fn]);
+    }
+    else {
+        PyUFunc_ee_e_As_dd_d(a, &one, c->steps, (void *)c->set->narrow_binary[c->fn]);
+    }
+}
+
+/* float16 elements [0, n) at a: the kernel set's float16 function (the
+ * float32 kernels, rounded once where that is sure to be right) on
+ * contiguous chunks, strided operands copied through stack buffers; the
+ * elements it leaves (zeros, subnormals, overflow, NaN, near-ties) by
+ * half_exact.  Same bits as half_exact on every element. */
+static void
+half_range(const loop_call *c, char *const *a, npy_intp n)
+{
+    const npy_intp *st = c->steps;
+    int o = c->nin;
+    npy_uint16 xbuf[CHUNK], gbuf[CHUNK], obuf[CHUNK];
+    ptrdiff_t redo[CHUNK];
+    for (npy_intp i = 0; i < n; i += CHUNK) {
+        npy_intp m = n - i < CHUNK ? n - i : CHUNK;
+        char *x = (char *)contiguous_in(a[0] + i * st[0], st[0], 2, xbuf, m);
+        char *g = c->nin == 2 ? (char *)contiguous_in(a[1] + i * st[1], st[1], 2, gbuf, m) : NULL;
+        char *out = a[o] + i * st[o];
+        int direct = st[o] == 2;
+        char *ob = direct ? out : (char *)obuf;
+        ptrdiff_t nredo = c->set->f16[c->fn](x, g, ob, m, redo);
+        npy_intp unit[3] = {2, 2, 2};
+        loop_call one = *c;
+        one.steps = unit;
+        for (ptrdiff_t k = 0; k < nredo; k++) {
+            char *e[3] = {x + 2 * redo[k], g != NULL ? g + 2 * redo[k] : ob + 2 * redo[k], ob + 2 * redo[k]};
+            half_exact(&one, e);
+        }
+        if (!direct) {
+            for (npy_intp j = 0; j < m; j++) {
+                memcpy(out + j * st[o], obuf + j, 2);
+            }
+        }
+    }
+}
+
 /* gelu_range_fn: elements [begin, end) of the loop call in `ctx`. */
 static void
 loop_range(void *ctx, ptrdiff_t begin, ptrdiff_t end)
@@ -180,11 +233,8 @@ loop_range(void *ctx, ptrdiff_t begin, ptrdiff_t end)
     if (c->loop != LOOP_HALF) {
         array_range(c, a, n);
     }
-    else if (c->nin == 1) {
-        PyUFunc_e_e_As_d_d(a, &n, c->steps, (void *)c->set->narrow_unary[c->fn]);
-    }
     else {
-        PyUFunc_ee_e_As_dd_d(a, &n, c->steps, (void *)c->set->narrow_binary[c->fn]);
+        half_range(c, a, n);
     }
 }
 

@@ -18,3 +18,51 @@ def test_every_float16_input_is_correctly_rounded(g):
     for r in res.functions.values():
         assert r.bad_special == 0, f"{r.name}: wrong value at +-inf or NaN"
         assert r.max_ulp <= 0.5, f"{r.name}({r.worst_x!r}) is {r.max_ulp} ulp off (g = {res.g})"
+
+
+UNARY = ["gelu", "gelu_grad", "gelu_grad2", "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_grad2"]
+
+
+def test_float16_route_gives_the_float64_results_rounded_once():
+    # The float16 loops compute in float32 and round once where that is sure
+    # to be right, and hand the rest (zeros, subnormals, overflow, NaN,
+    # near-ties) to the double kernels: every one of the 65,536 inputs must
+    # come out as the float64 ufunc's result rounded to float16, bit for bit
+    # (NaNs included).  g avoids odd subnormal values, where g * grad(0) =
+    # g/2 is an exact tie and the rounding direction is the kernel's choice.
+    import numpy as np
+
+    import gelu
+
+    x = np.arange(2**16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    x64 = x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        for name in UNARY:
+            f = getattr(gelu, name)
+            np.testing.assert_array_equal(f(x).view(np.uint16), f(x64).astype(np.float16).view(np.uint16),
+                                          err_msg=name)
+        for gv in (0.3, -1.5e-5, 1.0, -2.0, 6e4, 65504.0, 2.0**-14):
+            g = np.full_like(x, gv)
+            for name in ("gelu_backward", "gelu_tanh_backward"):
+                f = getattr(gelu, name)
+                np.testing.assert_array_equal(f(x, g).view(np.uint16),
+                                              f(x64, g.astype(np.float64)).astype(np.float16).view(np.uint16),
+                                              err_msg=f"{name}, g = {gv}")
+
+
+def test_float16_flags_come_from_the_rounding():
+    # Overflow and underflow are reported as NumPy's float16 conversion
+    # reports them; the float32 kernels' own flags are not.
+    import warnings
+
+    import numpy as np
+
+    import gelu
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gelu.gelu(np.linspace(-3, 3, 4097, dtype=np.float16))     # no flag
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        gelu.gelu_backward(np.float16(2.0), np.float16(65504.0))
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+        gelu.gelu(np.array([-8.0], np.float16))

@@ -116,3 +116,35 @@ def test_torchscript_compiles_the_modules_to_the_operator(approximate, tmp_path)
     path = tmp_path / "model.pt"
     scripted.save(str(path))
     assert torch.equal(torch.jit.load(str(path))(x), y)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_torch_jit_trace_records_the_operator(approximate, tmp_path):
+    # The direct kernel call would bypass the tracer; under tracing the
+    # modules go through the gelu::gelu operator, which a saved trace replays.
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), gt.GELU(approximate=approximate),
+                                gt.ClippedGELU(-0.5, 2.0, approximate=approximate))
+    x = torch.randn(4, 3)
+    traced = torch.jit.trace(model, x)
+    assert "gelu::gelu" in str(traced.inlined_graph)
+    path = tmp_path / "traced.pt"
+    traced.save(str(path))
+    loaded = torch.jit.load(str(path))
+    xg = torch.randn(5, 3, requires_grad=True)
+    assert torch.equal(loaded(xg), model(xg))
+    (g,) = torch.autograd.grad(loaded(xg).sum(), xg)
+    (g_eager,) = torch.autograd.grad(model(xg).sum(), xg)
+    assert torch.equal(g, g_eager)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_fx_symbolic_trace_records_the_function(approximate):
+    # As with F.gelu, a torch.fx proxy is handed to __torch_function__, so a
+    # model with gelu.torch modules (a patched model) still traces.
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), gt.GELU(approximate=approximate))
+    graph_module = torch.fx.symbolic_trace(model)
+    assert any(node.target is gt.gelu for node in graph_module.graph.nodes)
+    x = torch.randn(4, 3)
+    assert torch.equal(graph_module(x), model(x))
+

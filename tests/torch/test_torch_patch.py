@@ -181,6 +181,22 @@ def test_shared_module_stays_shared_and_training_flag_is_kept():
     assert not model[0].training
 
 
+def test_module_registered_twice_is_replaced_at_both_names():
+    shared = torch.nn.GELU()
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), shared, torch.nn.Linear(2, 2), shared)
+    report = gt.patch(model)
+    assert [r.name for r in report.replaced] == ["1", "3"]
+    assert type(model[1]) is gt.GELU and model[1] is model[3]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_scripted_model_is_listed_not_patched():
+    scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GELU()))
+    report = gt.patch(scripted)
+    assert report.replaced == []
+    assert len(report.skipped) == 1 and "before torch.jit.script" in report.skipped[0].reason
+
+
 def test_dry_run_changes_nothing():
     model = torch.nn.Sequential(torch.nn.GELU())
     report = gt.patch(model, dry_run=True)

@@ -28,9 +28,10 @@
  *      to float32.
  * float64 loops are in gelu_array_f64.c.
  *
- * float16 goes element by element through this ISA's build of the scalar
- * kernels (gelu_scalar_isa.c); bfloat16 through the float32 loops; the
- * kernel set at the end lists it all.
+ * float16 and bfloat16 go through the float32 loops (float16 only where
+ * one rounding of the float32 result is sure to be correctly rounded: the
+ * caller computes the rest with this ISA's build of the scalar kernels,
+ * gelu_scalar_isa.c); the kernel set at the end lists it all.
  *
  * Needs -fno-trapping-math to vectorize (GCC will not if-convert the selects
  * otherwise); that flag changes no result: every candidate is computed on
@@ -39,6 +40,7 @@
 #include "gelu_array.h"
 #include "gelu_array_isa.h"
 
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -474,6 +476,18 @@ static inline uint16_t bf16_round(float f) {
     return (uint16_t)(u >> 16);
 }
 
+/* k elements of x (and g, unless NULL), 16-bit patterns, widened to
+ * float32 by `widen` (exact) into xb (and gb).  Inlined with a constant
+ * `widen`, so each loop vectorizes. */
+static GELU_ALWAYS_INLINE void widen16(float (*widen)(uint16_t), const uint16_t *x, const uint16_t *g,
+                                       float *xb, float *gb, ptrdiff_t k) {
+    for (ptrdiff_t i = 0; i < k; i++)
+        xb[i] = widen(x[i]);
+    if (g != NULL)
+        for (ptrdiff_t i = 0; i < k; i++)
+            gb[i] = widen(g[i]);
+}
+
 /* Blocks of BLOCK: widen x (and g) into local float32 buffers, run the
  * float32 function there, round into out.  Every read of x and g happens
  * before the block's writes, so in-place calls are safe. */
@@ -481,30 +495,108 @@ static void bf16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *
     float xb[BLOCK], gb[BLOCK];
     for (ptrdiff_t b = 0; b < n; b += BLOCK) {
         ptrdiff_t k = n - b < BLOCK ? n - b : BLOCK;
-        for (ptrdiff_t i = 0; i < k; i++)
-            xb[i] = bf16_widen(x[b + i]);
-        if (g != NULL)
-            for (ptrdiff_t i = 0; i < k; i++)
-                gb[i] = bf16_widen(g[b + i]);
+        widen16(bf16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
         f32fn(xb, g != NULL ? gb : NULL, xb, k);
         for (ptrdiff_t i = 0; i < k; i++)
             out[b + i] = bf16_round(xb[i]);
     }
 }
 
-#define BF16_ENTRY(name, f32fn, binary)                                          \
-    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {    \
-        bf16_blocks(f32fn, x, binary ? g : NULL, out, n);                        \
-    }
+/* The eight functions as (name, binary), for the 16-bit entry points that
+ * run through name##_f32. */
+#define GELU_THROUGH_F32(X) \
+    X(exact, 0) X(exact_grad, 0) X(exact_grad2, 0) X(exact_backward, 1) \
+    X(tanh, 0) X(tanh_grad, 0) X(tanh_grad2, 0) X(tanh_backward, 1)
 
-BF16_ENTRY(exact_bf16, exact_f32, 0)
-BF16_ENTRY(exact_grad_bf16, exact_grad_f32, 0)
-BF16_ENTRY(exact_grad2_bf16, exact_grad2_f32, 0)
-BF16_ENTRY(exact_backward_bf16, exact_backward_f32, 1)
-BF16_ENTRY(tanh_bf16, tanh_f32, 0)
-BF16_ENTRY(tanh_grad_bf16, tanh_grad_f32, 0)
-BF16_ENTRY(tanh_grad2_bf16, tanh_grad2_f32, 0)
-BF16_ENTRY(tanh_backward_bf16, tanh_backward_f32, 1)
+#define BF16_ENTRY(name, binary)                                                       \
+    static void name##_bf16(const void *x, const void *g, void *out, ptrdiff_t n) {   \
+        bf16_blocks(name##_f32, x, binary ? g : NULL, out, n);                         \
+    }
+GELU_THROUGH_F32(BF16_ENTRY)
+
+/* ---- float16 loops: through the float32 functions, checked ----------------- */
+
+/* float16 -> float32 on the bits, exact; integer operations only (no
+ * subnormal operand, so flush-to-zero modes cannot change it). */
+static inline float f16_widen(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    uint32_t u = sign | ((e + 112u) << 23) | (m << 13);          /* normal */
+    u = e == 31u ? (sign | 0x7f800000u | (m << 13)) : u;         /* inf, NaN */
+    float sub = (float)m * 0x1p-24f;                            /* subnormal: m 2^-24, exact */
+    uint32_t us;
+    memcpy(&us, &sub, sizeof us);
+    u = e == 0u ? (sign | us) : u;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* The float16 nearest (ties to even) to the float32 magnitude with bits m,
+ * as bits: right only where the result is a normal float16 (0x0400 to
+ * 0x7bff); anything else lands outside that range (no wrap lands inside). */
+static inline uint32_t f16_round_mag(uint32_t m) {
+    return (m + 0x0fffu + ((m >> 13) & 1u) - 0x38000000u) >> 13;
+}
+
+/* r rounded to float16, into *h, if that is sure to be the correctly
+ * rounded float16 of the value r approximates and a normal number.  r is
+ * within 1.06 ulp of that value (f32_table.h; the double paths: 0.5), so
+ * it lies between the float32 numbers 2 below and 2 above r: where both
+ * round to the same float16, so does the value.  Zeros, subnormals,
+ * overflow and NaN are left to the caller, whose float16 conversion also
+ * raises NumPy's underflow and overflow flags. */
+static inline int f16_round_checked(float r, uint16_t *h) {
+    uint32_t u;
+    memcpy(&u, &r, sizeof u);
+    uint32_t m = u & 0x7fffffffu;
+    uint32_t lo = f16_round_mag(m - 2u), hi = f16_round_mag(m + 2u);
+    *h = (uint16_t)(((u >> 16) & 0x8000u) | (lo & 0x7fffu));
+    return lo == hi && lo >= 0x0400u && lo <= 0x7bffu;
+}
+
+/* Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
+ * float32 function there, round into out where f16_round_checked allows,
+ * list the rest in redo.  Every read of x and g happens before the block's
+ * writes, and the listed elements keep what out held (in place: their x),
+ * so the caller still finds their inputs.  The float32 function's
+ * floating-point flags are dropped: the caller's conversions raise the
+ * flags of the results. */
+static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                            ptrdiff_t n, ptrdiff_t *redo) {
+    _Alignas(64) float xb[TBLOCK];
+    _Alignas(64) float gb[TBLOCK];
+    uint16_t hb[TBLOCK];
+    unsigned char ok[TBLOCK];
+    ptrdiff_t nredo = 0;
+    fexcept_t flags;
+    fegetexceptflag(&flags, FE_ALL_EXCEPT);
+    for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
+        ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
+        widen16(f16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
+        f32fn(xb, g != NULL ? gb : NULL, xb, k);
+        unsigned all_ok = 1;
+        for (ptrdiff_t i = 0; i < k; i++) {
+            ok[i] = (unsigned char)f16_round_checked(xb[i], &hb[i]);
+            all_ok &= ok[i];
+        }
+        /* a select, not a branch, so that it vectorizes: out[i] keeps its
+         * value where the element is left to the caller */
+        for (ptrdiff_t i = 0; i < k; i++)
+            out[b + i] = ok[i] ? hb[i] : out[b + i];
+        if (!all_ok)
+            for (ptrdiff_t i = 0; i < k; i++)
+                if (!ok[i])
+                    redo[nredo++] = b + i;
+    }
+    fesetexceptflag(&flags, FE_ALL_EXCEPT);
+    return nredo;
+}
+
+#define F16_ENTRY(name, binary)                                                                         \
+    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
+        return f16_blocks(name##_f32, x, binary ? g : NULL, out, n, redo);                               \
+    }
+GELU_THROUGH_F32(F16_ENTRY)
 
 const gelu_kernel_set GELU_KERNEL_SET = {
 #define GELU_STR2(s) #s
@@ -514,6 +606,8 @@ const gelu_kernel_set GELU_KERNEL_SET = {
             tanh_f32, tanh_grad_f32, tanh_grad2_f32, tanh_backward_f32},
     .bf16 = {exact_bf16, exact_grad_bf16, exact_grad2_bf16, exact_backward_bf16,
              tanh_bf16, tanh_grad_bf16, tanh_grad2_bf16, tanh_backward_bf16},
+    .f16 = {exact_f16, exact_grad_f16, exact_grad2_f16, exact_backward_f16,
+            tanh_f16, tanh_grad_f16, tanh_grad2_f16, tanh_backward_f16},
     .f64 = {GELU_F64(exact), GELU_F64(exact_grad), GELU_F64(exact_grad2), GELU_F64(exact_backward),
             GELU_F64(tanh), GELU_F64(tanh_grad), GELU_F64(tanh_grad2), GELU_F64(tanh_backward)},
     .narrow_unary = {GELU_SCALAR(exact_narrow), GELU_SCALAR(exact_grad_narrow), GELU_SCALAR(exact_grad2_narrow), NULL,

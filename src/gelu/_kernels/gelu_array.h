@@ -15,7 +15,7 @@
  * them otherwise.  float32 arrays use the float32 table kernels
  * (f32_table.h) for gelu and gelu_tanh on |x| < 4 and the *_narrow formulas
  * (double, one rounding) otherwise; float64 arrays use the double-double
- * ones; bfloat16 arrays go through the float32 functions.  No allocation, no global
+ * ones; bfloat16 and float16 arrays go through the float32 functions.  No allocation, no global
  * state, thread-safe; NaN in gives NaN out with no spurious flag.
  */
 #ifndef GELU_ARRAY_H
@@ -41,6 +41,7 @@ enum {
 };
 
 typedef void (*gelu_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
+typedef ptrdiff_t (*gelu_f16_fn)(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo);
 typedef double (*gelu_unary_fn)(double x);
 typedef double (*gelu_binary_fn)(double x, double g);
 
@@ -52,6 +53,13 @@ typedef struct {
      * computed by the f32 functions above, rounded once to bfloat16 (to
      * nearest even; NaN stays NaN). */
     gelu_array_fn bf16[GELU_N_FUNCS];
+    /* float16 in and out, as uint16 bit patterns: widened to float32
+     * (exact), computed by the f32 functions above, rounded once to
+     * float16 where that is sure to give the correctly rounded result and
+     * it is a normal number (see gelu_array.c).  Returns how many elements
+     * it left to the caller, their indices in redo (room for n), with their
+     * out[i] not written: the caller computes those with narrow_* below. */
+    gelu_f16_fn f16[GELU_N_FUNCS];
     /* The narrow scalar kernels, compiled for this ISA: for callers that
      * convert element by element (float16).  NULL where the arity differs. */
     gelu_unary_fn narrow_unary[GELU_N_FUNCS];

@@ -233,7 +233,11 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
     itself in place). Functional calls such as ``F.gelu`` inside a
     ``forward`` are not modules and are not changed.
 
-    A module shared by several parents is replaced by one shared module.
+    A TorchScript module (from ``torch.jit.script`` or ``torch.jit.trace``)
+    is left as it is and listed: patch the model before scripting it.
+
+    A module shared by several parents, or registered under several names,
+    is replaced everywhere by one shared module.
     Each replacement keeps the ``training`` flag of the module it replaces.
 
     Parameters
@@ -266,6 +270,13 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
     if not isinstance(dry_run, bool):
         raise TypeError(f"dry_run must be a bool, got {type(dry_run).__name__}")
     report = PatchReport(dry_run=dry_run)
+    if isinstance(model, torch.jit.ScriptModule):
+        # Its forward is compiled code that calls the old modules' compiled
+        # methods; swapping Python attributes would change nothing it runs.
+        report.skipped.append(Skipped("", _qualname(type(model)),
+                                      "a TorchScript module cannot be patched: patch the model "
+                                      "before torch.jit.script or torch.jit.trace"))
+        return report
 
     root = _classify(model)
     if root is not None:
@@ -275,9 +286,14 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
         report.skipped.append(Skipped("", _qualname(type(model)), reason))
 
     # Collect first, then replace, so the traversal never sees its own edits.
+    # Every path, a module shared by several parents (or registered twice
+    # in one) included: named_children() would list it once and leave the
+    # other references to the old module.
     found = []
-    for parent_name, parent in model.named_modules():
-        for child_name, child in parent.named_children():
+    for parent_name, parent in model.named_modules(remove_duplicate=False):
+        for child_name, child in parent._modules.items():
+            if child is None:
+                continue
             verdict = _classify(child)
             if verdict is None:
                 continue

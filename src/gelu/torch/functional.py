@@ -31,6 +31,9 @@ def _functorch_ad_active() -> bool:
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
+_tracing_state = torch._C._get_tracing_state   # None unless torch.jit.trace is recording
+_has_torch_function = torch.overrides.has_torch_function
+_handle_torch_function = torch.overrides.handle_torch_function
 
 
 def _differentiating(x: torch.Tensor) -> bool:
@@ -102,7 +105,7 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     if (type(input) is torch.Tensor and input.is_cpu and approximate in _checks.APPROXIMATE
             and input.dtype in _checks.DTYPES and input.layout == torch.strided
             and _fwad._current_level < 0 and _peek_interpreter_stack() is None
-            and not torch.compiler.is_compiling()):
+            and _tracing_state() is None and not torch.compiler.is_compiling()):
         # A plain strided CPU tensor outside forward mode and functorch
         # transforms (checked as cheaply as possible: it is most calls).
         # Inference: the kernel the operator would run, called directly,
@@ -113,8 +116,17 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         if input.requires_grad and _is_grad_enabled():
             return _autograd.gelu_plain_cpu(input, approximate)
         return _cpu.forward(input, approximate)
+    if type(input) is not torch.Tensor and _has_torch_function((input,)):
+        # torch.fx proxies and tensor-likes that override torch functions
+        # (as F.gelu does): symbolic tracing records this function itself.
+        return _handle_torch_function(gelu, (input,), input, approximate=approximate)
     _checks.tensor(input, "input")
     _checks.approximate(approximate)
+    if _tracing_state() is not None:
+        # torch.jit.trace: record the gelu::gelu operator (with its
+        # registered autograd), which a traced or saved module can replay;
+        # the direct kernel call would bypass the tracer.
+        return _ops.gelu(input, approximate)
     if torch.compiler.is_compiling():
         # Dynamo cannot trace the jvp of the eager autograd.Function; the
         # operator's registered autograd serves the compiled graph.
