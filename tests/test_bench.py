@@ -39,7 +39,7 @@ def test_run_restores_the_thread_count():
 
 def test_table_has_a_row_per_function_and_size(results):
     text = bench.format_table(results)
-    assert "float32, gelu and torch on 1 thread" in text and "float64, gelu and torch on 2 threads" in text
+    assert "float32, gelu on 1 thread, copy on 1, numpy on 1" in text and "float64, gelu on 2 threads" in text
     for line in (ln for ln in text.splitlines() if ln.startswith(tuple(TINY["functions"]))):
         name, n, mine, *rest = line.split()
         assert name in TINY["functions"] and n in ("64", "1e3")
@@ -114,7 +114,9 @@ def test_table_without_gelu_says_so():
     assert "no results for gelu" in bench.format_table(res)
 
 
-@pytest.mark.parametrize("argv", [["--sizes", "big"], ["--threads", "0"], ["--contenders", "numba"]])
+@pytest.mark.parametrize("argv", [["--sizes", "big"], ["--threads", "0"], ["--contenders", "numba"],
+                                  ["--sizes", "0"], ["--sizes", "1.5"], ["--min-time", "nan"],
+                                  ["--min-time", "-1"], ["--json", "no/such/folder/x.json"]])
 def test_command_line_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         bench.main(argv)

@@ -90,10 +90,14 @@ def test_environment_variable_sets_the_thread_count():
 
 
 @pytest.mark.parametrize("value", ["0", "two", "1.5", "100000"])
-def test_bad_environment_variable_fails_the_import_with_its_name(value):
-    res = run_python("import gelu", GELU_NUM_THREADS=value)
-    assert res.returncode != 0
-    assert "ValueError" in res.stderr and "GELU_NUM_THREADS" in res.stderr
+def test_bad_environment_variable_warns_with_its_name_and_keeps_the_default(value):
+    # Reported, not fatal: the import (and the gelu command) still works.
+    res = run_python("import os, gelu; print(gelu.get_num_threads() == len(os.sched_getaffinity(0)))",
+                     GELU_NUM_THREADS=value)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "True"
+    assert "RuntimeWarning" in res.stderr and "GELU_NUM_THREADS must be an int" in res.stderr
+    assert repr(value) in res.stderr
 
 
 def test_set_and_get_num_threads():
@@ -132,8 +136,10 @@ def test_environment_variable_forces_the_isa():
     res = run_python("import gelu; print(gelu._get_isa())", GELU_ISA="baseline")
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "baseline"
-    res = run_python("import gelu", GELU_ISA="sse9")
-    assert res.returncode != 0 and "GELU_ISA" in res.stderr
+    res = run_python("import gelu; print(gelu._get_isa() == gelu._isa_available()[-1])", GELU_ISA="sse9")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "True"
+    assert "RuntimeWarning" in res.stderr and "GELU_ISA" in res.stderr and "'sse9'" in res.stderr
 
 
 # --- same bits for every thread count and kernel set --------------------------

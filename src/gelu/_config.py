@@ -76,23 +76,33 @@ def _isa_available() -> list[str]:
 
 
 def _apply_environment() -> None:
-    """Defaults at import: GELU_NUM_THREADS or the available CPUs; GELU_ISA."""
+    """Defaults at import: GELU_NUM_THREADS or the available CPUs; GELU_ISA.
+
+    A value these cannot use is reported with a RuntimeWarning that names the
+    variable and what it accepts, and the default is used instead: the
+    variables are set far from the code (job scripts, shells), and failing
+    every ``import gelu`` (the ``gelu`` command's included) over one would
+    leave nothing working to report it.  This is what OpenMP runtimes do too.
+    """
+    default = min(_available_cpus(), MAX_THREADS)
     env = os.environ.get("GELU_NUM_THREADS", "").strip()
+    count = default
     if env:
         try:
-            value: object = int(env)
+            count = _check_count(int(env), "GELU_NUM_THREADS")
         except ValueError:
-            value = env
-        try:
-            count = _check_count(value, "GELU_NUM_THREADS")
-        except TypeError:
-            raise ValueError(f"GELU_NUM_THREADS must be an int from 1 to {MAX_THREADS}, got {env!r}") from None
-    else:
-        count = min(_available_cpus(), MAX_THREADS)
+            _warn(f"GELU_NUM_THREADS must be an int from 1 to {MAX_THREADS}, got {env!r}; "
+                  f"using {default} (the CPUs available)")
     _ufuncs._set_num_threads(count)
     isa = os.environ.get("GELU_ISA", "").strip()
     if isa:
         try:
             _set_isa(isa)
         except ValueError as err:
-            raise ValueError(f"GELU_ISA: {err}") from None
+            _warn(f"GELU_ISA: {err}; using {_get_isa()!r}, the best this machine runs")
+
+
+def _warn(message: str) -> None:
+    import warnings
+
+    warnings.warn(message, RuntimeWarning, stacklevel=3)

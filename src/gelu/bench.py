@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 import gelu
-from gelu import _config
+from gelu import _argtypes, _config
 
 __all__ = ["Result", "CONTENDERS", "FUNCTIONS", "run", "format_table", "to_json", "machine", "main"]
 
@@ -350,8 +350,10 @@ def format_table(results: Sequence[Result]) -> str:
     for dtype in dict.fromkeys(r.dtype for r in results):
         for t in sorted({r.threads for r in results if r.contender == "gelu" and r.dtype == dtype}):
             word = "thread" if t == 1 else "threads"
-            lines.append(f"{dtype}, gelu and torch on {t} {word}, copy on {t}; numpy on 1; "
-                         "Melem/s (ratio = gelu / contender)")
+            who = [f"gelu{' and torch' if 'torch' in others else ''} on {t} {word}"]
+            who += [f"copy on {t}"] * ("copy" in others) + ["numpy on 1"] * ("numpy" in others)
+            who += ["jax on its own threads"] * ("jax" in others)
+            lines.append(f"{dtype}, {', '.join(who)}; Melem/s (ratio = gelu / contender)")
             header = f"{'function':<20}{'n':>5}{'gelu':>10}" + "".join(f"{c:>17}" for c in others)
             lines += [header, "-" * len(header)]
             for name in dict.fromkeys(r.function for r in results if r.contender == "gelu"):
@@ -398,13 +400,6 @@ def suggest_grain(dtypes: Sequence[str] = DTYPES + ("float16",), target: float =
         gelu.set_num_threads(saved)
 
 
-def _parse_sizes(text: str) -> list[int]:
-    try:
-        return [int(float(s)) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be numbers separated by commas, got {text!r}") from None
-
-
 def _parse_list(choices: Sequence[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         items = [s.strip() for s in text.split(",") if s.strip()]
@@ -415,37 +410,27 @@ def _parse_list(choices: Sequence[str]) -> Callable[[str], list[str]]:
     return parse
 
 
-def _parse_threads(text: str) -> list[int | str]:
-    items: list[int | str] = []
-    for s in text.split(","):
-        s = s.strip()
-        if s == "all":
-            items.append(s)
-        elif s.isdigit() and int(s) >= 1:
-            items.append(int(s))
-        else:
-            raise argparse.ArgumentTypeError(f"threads must be 'all' or ints >= 1, got {s!r}")
-    return items
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gelu.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", type=_parse_sizes, default=list(DEFAULT_SIZES),
+    p.add_argument("--sizes", type=_argtypes.sizes, default=list(DEFAULT_SIZES),
                    help="array sizes, e.g. 1e3,1e6 (default 1e3..1e7)")
     p.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
     p.add_argument("--dtypes", type=_parse_list(("float16", "float32", "float64")), default=list(DTYPES))
-    p.add_argument("--threads", type=_parse_threads, default=[1, "all"], help="e.g. 1,all (default)")
+    p.add_argument("--threads", type=_argtypes.threads, default=[1, "all"], help="e.g. 1,all (default)")
     p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS),
                    help="what to time gelu against, e.g. torch,copy (gelu itself is always timed)")
     p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=list(FUNCTIONS))
     p.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
     p.add_argument("--inputs", choices=INPUTS, default="normal",
                    help="x standard normal (default) or uniform on [-8, 8] (half with |x| >= 4)")
-    p.add_argument("--min-time", type=float, default=0.1, help="seconds per measured point (default 0.1)")
+    p.add_argument("--min-time", type=_argtypes.positive_seconds, default=0.1,
+                   help="seconds per measured point (default 0.1)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--grain", action="store_true",
                    help="print the per-function thread cut-off (50 us of one-thread work) and exit")
     args = p.parse_args(argv)
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        p.error(f"--json: the folder of {args.json!r} does not exist")
     if args.grain:
         for (dtype, name), grain in suggest_grain().items():
             print(f"{dtype:<8} {name:<20} {grain}")
@@ -457,9 +442,17 @@ def main(argv: Sequence[str] | None = None) -> int:
           + ("out= preallocated for every contender (jax excepted)" if not args.allocate
              else "every contender allocates its result")
           + f"; x {'standard normal' if args.inputs == 'normal' else 'uniform on [-8, 8]'}", flush=True)
-    results = run(sizes, args.dtypes, args.threads, with_gelu(args.contenders), out=not args.allocate,
-                  functions=args.functions, min_time=args.min_time,
-                  progress=lambda s: print("  " + s, file=sys.stderr, flush=True), inputs=args.inputs)
+    contenders = with_gelu(args.contenders)
+    for c in contenders:
+        if not available(c):
+            print(f"{c}: not installed, not timed", flush=True)
+    try:
+        results = run(sizes, args.dtypes, args.threads, contenders, out=not args.allocate,
+                      functions=args.functions, min_time=args.min_time,
+                      progress=lambda s: print("  " + s, file=sys.stderr, flush=True), inputs=args.inputs)
+    except MemoryError:
+        print(f"python -m gelu.bench: error: not enough memory for n = {max(sizes):.0e}", file=sys.stderr)
+        return 1
     print(format_table(results))
     if args.json:
         with open(args.json, "w") as fh:

@@ -107,6 +107,35 @@ def test_sweep_command_rejects_unknown_function(capsys):
     assert "--functions: unknown relu" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--uniform", "5", "-5"], "LO must be below HI"),
+    (["--uniform", "nan", "1"], "must be a finite number"),
+    (["--seed", "-1"], "seed must be an int >= 0"),
+    (["--points", "0"], "must be an int >= 1"),
+])
+def test_sweep_command_rejects_bad_values_in_one_line(capsys, argv, message):
+    with pytest.raises(SystemExit) as e:
+        sweep.main(argv)
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_sweep_reads_negative_numbers_in_exponent_form(capsys):
+    assert sweep.main(["--points", "200", "--uniform", "-4e0", "-1e0", "--functions", "gelu"]) == 0
+    assert "uniform on [-4, -1]" in capsys.readouterr().out
+
+
+def test_exhaustive_command_rejects_bad_values_in_one_line(capsys):
+    from gelu.accuracy import exhaustive
+
+    for argv, message in ((["--stride", "0"], "must be an int >= 1"), (["--g", "0"], "--g must be nonzero"),
+                          (["--g", "inf"], "finite number")):
+        with pytest.raises(SystemExit) as e:
+            exhaustive.main(argv)
+        assert e.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_float64_zero_results_carry_the_sign_of_the_product():
     # zeros the double-double path makes (|x| >= 4 with g = +-0, underflow,
     # tiny negative x): g * grad(x) has g's sign flipped where grad < 0

@@ -163,6 +163,7 @@ def test_plot_is_written(cli, tmp_path):
     (("--contenders", "gelu,mxnet"), "unknown contender 'mxnet'"),
     (("--samples", "0"), "--samples must be at least 1"),
     (("--plot", "ulp.gif"), ".png, .svg, .pdf"),
+    (("--seed", "-1"), "seed must be an int >= 0"),
 ])
 def test_bad_arguments(cli, one_line_error, args, fragment):
     code, _, err = cli("accuracy", *args)

@@ -30,6 +30,10 @@ def test_bench_compares_gelu_with_the_named_contenders(cli):
     (("--functions", "relu"), "unknown function"),
     (("--threads", "0"), "--threads"),
     (("--plot", "x.txt"), "suffix"),
+    (("--plot", ""), "needs a file name"),
+    (("--min-time", "nan"), "--min-time"),
+    (("--min-time", "0"), "--min-time"),
+    (("--sizes", "1.5"), "whole numbers"),
 ])
 def test_bench_bad_arguments(cli, one_line_error, args, fragment):
     code, _, err = cli("bench", *args)

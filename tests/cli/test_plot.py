@@ -85,3 +85,10 @@ def test_without_matplotlib(cli, without, tmp_path, one_line_error):
     code, _, err = cli("plot", "gelu", "-o", str(tmp_path / "x.png"))
     assert code == 1
     one_line_error(err, "matplotlib", "pip install")
+
+
+def test_negative_numbers_in_exponent_form(mpl, cli, tmp_path):
+    target = tmp_path / "wide.png"
+    code, out, err = cli("plot", "gelu", "--range", "-1e1", "1e1", "-o", str(target))
+    assert code == 0, err
+    assert target.stat().st_size > 1000

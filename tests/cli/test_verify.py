@@ -39,6 +39,10 @@ def test_float16_every_input(cli):
     (("--stride", "5", "--function", "nope"), "unknown function 'nope'"),
     (("--stride", "5", "--bound", "-1"), "--bound"),
     (("--stride", "0"), "--stride"),
+    (("--stride", "5", "--g", "nan"), "--g must be a nonzero number"),
+    (("--stride", "5", "--g", "0"), "--g must be a nonzero number"),
+    (("--stride", "5", "--g", "1e39"), "float32 can hold"),
+    (("--dtype", "float16", "--exhaustive", "--g", "7e4"), "float16 can hold"),
 ])
 def test_bad_arguments_are_one_line_errors(cli, one_line_error, args, fragment):
     code, _, err = cli("verify", *args)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gelu import _argtypes
+
 FUNCTION_NAMES = ("gelu", "gelu_grad", "gelu_grad2", "gelu_backward",
                   "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_grad2", "gelu_tanh_backward")
 TOTAL = 2**32
@@ -169,11 +171,15 @@ def format_result(res: ExhaustiveResult, bound: float = 1.0) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stride", type=int, default=1, help="check every STRIDE-th bit pattern (1 = all)")
-    ap.add_argument("--g", type=float, default=DEFAULT_G, help="multiplier for the backward functions")
-    ap.add_argument("--threads", type=int, default=None)
+    ap = argparse.ArgumentParser(prog="python -m gelu.accuracy.exhaustive", description=__doc__.splitlines()[0])
+    ap.add_argument("--stride", type=_argtypes.positive_int, default=1,
+                    help="check every STRIDE-th bit pattern (1 = all)")
+    ap.add_argument("--g", type=_argtypes.finite_float, default=DEFAULT_G,
+                    help="multiplier for the backward functions (nonzero, |g| <= 3.4e38)")
+    ap.add_argument("--threads", type=_argtypes.positive_int, default=None)
     args = ap.parse_args(argv)
+    if not 0 < abs(args.g) <= 3.4028234663852886e38:
+        ap.error(f"--g must be nonzero and fit in float32 (|g| <= 3.4e38), got {args.g!r}")
 
     def show(done, total):
         print(f"\r{done:,}/{total:,} ({100 * done / total:.1f}%)", end="", file=sys.stderr, flush=True)

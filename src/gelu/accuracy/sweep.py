@@ -23,6 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from gelu import _argtypes
+
 FUNCTION_NAMES = ("gelu", "gelu_grad", "gelu_grad2", "gelu_backward",
                   "gelu_tanh", "gelu_tanh_grad", "gelu_tanh_grad2", "gelu_tanh_backward")
 
@@ -125,23 +127,26 @@ def sweep(n: int = 10**6, dtype=np.float64, workers: int | None = None, seed: in
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=10**6)
+    ap = _argtypes.allow_negative_numbers(argparse.ArgumentParser(
+        prog="python -m gelu.accuracy.sweep", description=__doc__.splitlines()[0]))
+    ap.add_argument("--points", type=_argtypes.positive_int, default=10**6)
     ap.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
-    ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--uniform", type=float, nargs=2, metavar=("LO", "HI"),
+    ap.add_argument("--seed", type=_argtypes.seed, default=2026)
+    ap.add_argument("--uniform", type=_argtypes.finite_float, nargs=2, metavar=("LO", "HI"),
                     help="points uniform on [LO, HI] instead of the adversarial set")
     ap.add_argument("--functions", default=",".join(FUNCTION_NAMES),
                     help="comma-separated (default: all eight)")
     args = ap.parse_args(argv)
+    if args.uniform is not None and not args.uniform[0] < args.uniform[1]:
+        ap.error(f"--uniform: LO must be below HI, got {args.uniform[0]:g} {args.uniform[1]:g}")
     functions = tuple(f for f in args.functions.split(",") if f)
     unknown = sorted(set(functions) - set(FUNCTION_NAMES))
     if unknown or not functions:
         ap.error(f"--functions: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(FUNCTION_NAMES)}")
     t0 = time.perf_counter()
     res = sweep(args.points, np.dtype(args.dtype), seed=args.seed, uniform=args.uniform, functions=functions,
-                progress=lambda d, t: print(f"\r{d}/{t} batches", end="", file=sys.stderr, flush=True))
-    print(file=sys.stderr)
+                progress=lambda d, t: print(f"\r{d}/{t} batches", end="\n" if d == t else "", file=sys.stderr,
+                                            flush=True))
     where = "" if args.uniform is None else f" uniform on [{args.uniform[0]:g}, {args.uniform[1]:g}],"
     print(f"{args.dtype}: {next(iter(res.values()))[2]:,} points per function,{where} seed {args.seed}, "
           f"{time.perf_counter() - t0:.0f} s, oracle python-flint (>= 128 bits, 80 correct)")

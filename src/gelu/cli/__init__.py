@@ -20,6 +20,7 @@ import os
 import sys
 from typing import Sequence
 
+from gelu import _argtypes
 from gelu.cli._errors import CLIError, UsageError
 from gelu.cli._output import Output
 
@@ -35,7 +36,12 @@ Start with `gelu demo`."""
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad command line costs one line on stderr, not usage + error."""
+    """argparse, but a bad command line costs one line on stderr, not usage + error,
+    and values such as -1e3 read as numbers (``gelu plot --range -1e3 1e3``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _argtypes.allow_negative_numbers(self)
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

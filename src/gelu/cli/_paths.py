@@ -16,6 +16,8 @@ def figure_path(raw: str, option: str) -> Path:
     folder is missing or not writable, so a long computation never ends in
     a failed save.
     """
+    if not raw.strip():
+        raise UsageError(f"{option} needs a file name such as 'figure{FIGURE_SUFFIXES[0]}'")
     path = Path(raw).expanduser()
     if path.is_dir():
         raise CLIError(f"{option} {raw!r} is a folder; give a file name such as "

@@ -1,8 +1,11 @@
 """gelu bench: throughput of the ufuncs against PyTorch, the seed's NumPy code and a memory copy."""
 from __future__ import annotations
 
+import argparse
+
+from gelu import _argtypes
 from gelu.cli import _optional, _paths
-from gelu.cli._errors import UsageError
+from gelu.cli._errors import CLIError, UsageError
 from gelu.cli._output import Output
 
 SUMMARY = "throughput (Melem/s) and ratios vs PyTorch, JAX, the seed's NumPy code and a copy"
@@ -29,9 +32,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
     parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
     parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="what to time gelu against (gelu itself is always timed)")
-    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per measured point")
+    parser.add_argument("--min-time", default="0.1", help="seconds per measured point (default 0.1)")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png/.svg")
+    parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png, .svg or .pdf")
 
 
 def _choose(text: str, allowed, what: str) -> list[str]:
@@ -42,26 +45,11 @@ def _choose(text: str, allowed, what: str) -> list[str]:
     return chosen
 
 
-def _sizes(text: str) -> list[int]:
+def _parsed(parse, text: str, option: str):
     try:
-        sizes = [int(float(t)) for t in _split(text)]
-    except ValueError:
-        raise UsageError(f"--sizes takes numbers like 1e3,1e6, not {text!r}") from None
-    if not sizes or min(sizes) < 1:
-        raise UsageError("--sizes must be positive")
-    return sizes
-
-
-def _threads(text: str) -> list[int | str]:
-    out: list[int | str] = []
-    for t in _split(text):
-        if t == "all":
-            out.append(t)
-        elif t.isdigit() and int(t) >= 1:
-            out.append(int(t))
-        else:
-            raise UsageError(f"--threads takes counts >= 1 or 'all', not {t!r}")
-    return out
+        return parse(text)
+    except argparse.ArgumentTypeError as err:
+        raise UsageError(f"{option}: {err}") from None
 
 
 def _plot(results, path, out: Output) -> None:
@@ -69,7 +57,8 @@ def _plot(results, path, out: Output) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     keys = sorted({(r.dtype, r.threads) for r in results})
-    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4.5), squeeze=False)
+    # at least 9 inches wide: the title is one line
+    fig, axes = plt.subplots(1, len(keys), figsize=(max(6 * len(keys), 9), 4.5), squeeze=False)
     for ax, (dtype, threads) in zip(axes[0], keys):
         rows = [r for r in results if r.dtype == dtype and r.threads == threads]
         for label in sorted({(r.contender, r.function) for r in rows}):
@@ -91,28 +80,35 @@ def _plot(results, path, out: Output) -> None:
 def run(args, out: Output) -> int:
     from gelu import bench
 
-    sizes = _sizes(args.sizes)
+    sizes = _parsed(_argtypes.sizes, args.sizes, "--sizes")
     dtypes = _choose(args.dtypes, ("float16", "float32", "float64"), "dtype")
     functions = _choose(args.functions, bench.FUNCTIONS, "function")
     contenders = bench.with_gelu(_choose(args.contenders, bench.CONTENDERS, "contender"))
-    threads = _threads(args.threads)
-    if args.min_time <= 0:
-        raise UsageError("--min-time must be positive")
-    plot = _paths.figure_path(args.plot, "--plot") if args.plot else None
+    threads = _parsed(_argtypes.threads, args.threads, "--threads")
+    min_time = _parsed(_argtypes.positive_seconds, args.min_time, "--min-time")
+    plot = _paths.figure_path(args.plot, "--plot") if args.plot is not None else None
     if plot is not None:
         _optional.require("matplotlib", "--plot")
     json_path = None
-    if args.json:
+    if args.json is not None:
         from pathlib import Path
 
+        if not args.json.strip():
+            raise UsageError("--json needs a file name such as 'bench.json'")
         json_path = Path(args.json).expanduser()
         _paths.writable(json_path, "--json")
     info = bench.machine()
     out.line(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
              f"{info['cpus_available']} CPUs; out= preallocated for every contender")
-    with out.progress(0, "timing") as bar:
-        results = bench.run(sizes, dtypes, threads, contenders, out=True, functions=functions,
-                            min_time=args.min_time, progress=bar.stage)
+    for c in contenders:
+        if not bench.available(c):
+            out.line(f"{c}: not installed, not timed")
+    try:
+        with out.progress(0, "timing") as bar:
+            results = bench.run(sizes, dtypes, threads, contenders, out=True, functions=functions,
+                                min_time=min_time, progress=bar.stage)
+    except MemoryError:
+        raise CLIError(f"not enough memory for --sizes up to {max(sizes):.0e}") from None
     for line in bench.format_table(results).splitlines():
         out.line(line)
     if json_path is not None:

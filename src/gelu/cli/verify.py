@@ -77,6 +77,12 @@ def run(args, out: Output) -> int:
         raise UsageError("--bound must be a positive number of ulps")
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
+    top = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38}[args.dtype]
+    if not (0 < abs(args.g) <= top):
+        # g = 0 makes every backward result 0 (nothing to measure); NaN, inf
+        # or a g the dtype cannot hold would report its overflow as an error
+        raise UsageError(f"--g must be a nonzero number that {args.dtype} can hold "
+                         f"(|g| <= {top:g}), got {args.g!r}")
     if args.dtype in ("float16", "bfloat16"):
         try:
             import flint  # noqa: F401
