@@ -32,6 +32,7 @@ def _functorch_ad_active() -> bool:
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
 _tracing_state = torch._C._get_tracing_state   # None unless torch.jit.trace is recording
+_DTYPE_SET = frozenset(_checks.DTYPES)            # a hashed lookup: `in` on the tuple costs 0.1 us
 _has_torch_function = torch.overrides.has_torch_function
 _handle_torch_function = torch.overrides.handle_torch_function
 
@@ -103,7 +104,7 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     tensor([-0.1587,  0.0000,  0.8413])
     """
     if (type(input) is torch.Tensor and input.is_cpu and approximate in _checks.APPROXIMATE
-            and input.dtype in _checks.DTYPES and input.layout == torch.strided
+            and input.dtype in _DTYPE_SET and input.layout == torch.strided
             and _fwad._current_level < 0 and _peek_interpreter_stack() is None
             and _tracing_state() is None and not torch.compiler.is_compiling()):
         # A plain strided CPU tensor outside forward mode and functorch
