@@ -60,6 +60,14 @@ def test_unknown_option_is_a_one_line_error(cli, one_line_error):
     code, _, err = cli("demo", "--colour")
     assert code == 2
     one_line_error(err, "--colour")
+    assert err.startswith("gelu demo: error:")   # the subcommand's name, not just "gelu"
+
+
+def test_stray_argument_is_reported_by_its_subcommand(cli, one_line_error):
+    code, _, err = cli("demo", "extra")
+    assert code == 2
+    one_line_error(err, "unrecognized arguments: extra")
+    assert err.startswith("gelu demo: error:") and "gelu demo --help" in err
 
 
 def test_console_script_points_at_main():

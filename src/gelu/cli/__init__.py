@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                              epilog=module.EXAMPLES,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(cmd)
-        cmd.set_defaults(_run=module.run)
+        cmd.set_defaults(_run=module.run, _parser=cmd)
     return parser
 
 
@@ -75,7 +75,10 @@ def main(argv: Sequence[str] | None = None, out: Output | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # reported by the subcommand's parser, so the error names it
+            getattr(args, "_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # --help, --version, or argparse's one-line error
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if args.command is None:
