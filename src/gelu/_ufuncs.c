@@ -104,7 +104,8 @@ enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE, LOOP_BF16 };
  * (back-to-back calls) it halves the time. */
 static const ptrdiff_t GRAIN[N_LOOPS + 1][GELU_N_FUNCS] = {
     /* gelu, grad, grad2, backward, tanh, tanh_grad, tanh_grad2, tanh_backward */
-    [LOOP_HALF] = {8192, 8192, 16384, 4096, 8192, 8192, 8192, 4096},
+    /* float16 runs the float32 kernels too, with two conversions */
+    [LOOP_HALF] = {131072, 131072, 131072, 65536, 131072, 131072, 131072, 65536},
     [LOOP_FLOAT] = {262144, 65536, 131072, 65536, 262144, 65536, 65536, 65536},
     [LOOP_DOUBLE] = {65536, 65536, 16384, 65536, 65536, 65536, 4096, 65536},
     /* bfloat16 runs the float32 kernels: their grain */
