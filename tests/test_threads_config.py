@@ -196,6 +196,26 @@ def test_strided_and_in_place_calls_match_contiguous(f, isa):
         np.testing.assert_array_equal(bits(reversed_out[::-1]), bits(expected))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+def test_output_one_element_behind_its_input(f, dtype):
+    # NumPy passes out = y[:-1] with x = y[1:] (or g = y[1:]) uncopied, for
+    # loops that go in order: split across threads, or recomputing some
+    # elements after a chunk is written (float16), a loop must still read
+    # every input before its memory is overwritten.
+    x, g = inputs(dtype, 3 * SIZES[dtype] + 1, seed=3)
+    for threads in (1, 2):
+        gelu.set_num_threads(threads)
+        expected = compute(f, x[1:], g[1:])
+        shifted = x.copy()
+        compute(f, shifted[1:], g[1:], out=shifted[:-1])
+        np.testing.assert_array_equal(bits(shifted[:-1]), bits(expected), err_msg=f"x, {threads} threads")
+        if f.nin == 2:
+            shifted_g = g.copy()
+            compute(f, x[1:], shifted_g[1:], out=shifted_g[:-1])
+            np.testing.assert_array_equal(bits(shifted_g[:-1]), bits(expected), err_msg=f"g, {threads} threads")
+
+
 # --- floating-point flags ---------------------------------------------------
 
 

@@ -191,6 +191,14 @@ half_exact(const loop_call *c, char **a)
  * contiguous chunks, strided operands copied through stack buffers; the
  * elements it leaves (zeros, subnormals, overflow, NaN, near-ties) by
  * half_exact.  Same bits as half_exact on every element. */
+/* Whether n-element contiguous float16 operands at a and b share memory
+ * without being the same elements (out = x exactly is in place, and safe). */
+static int
+partial_overlap16(const char *a, const char *b, npy_intp n)
+{
+    return a != b && a < b + 2 * n && b < a + 2 * n;
+}
+
 static void
 half_range(const loop_call *c, char *const *a, npy_intp n)
 {
@@ -205,6 +213,16 @@ half_range(const loop_call *c, char *const *a, npy_intp n)
         char *out = a[o] + i * st[o];
         int direct = st[o] == 2;
         char *ob = direct ? out : (char *)obuf;
+        /* NumPy hands over an output that overlaps an input a few elements
+         * behind it (out = y[:-1], x = y[1:]) uncopied, for in-order loops.
+         * The float16 function writes a chunk before the elements it leaves
+         * are recomputed from their inputs: those inputs are copied first. */
+        if (direct && x != (char *)xbuf && partial_overlap16(x, ob, m)) {
+            x = memcpy(xbuf, x, 2 * (size_t)m);
+        }
+        if (direct && g != NULL && g != (char *)gbuf && partial_overlap16(g, ob, m)) {
+            g = memcpy(gbuf, g, 2 * (size_t)m);
+        }
         ptrdiff_t nredo = c->set->f16[c->fn](x, g, ob, m, redo);
         npy_intp unit[3] = {2, 2, 2};
         loop_call one = *c;
@@ -239,12 +257,48 @@ loop_range(void *ctx, ptrdiff_t begin, ptrdiff_t end)
     }
 }
 
+/* The bytes operand k of an n-element loop spans: [*lo, *hi). */
+static void
+extent(const char *p, npy_intp step, npy_intp n, npy_intp size, const char **lo, const char **hi)
+{
+    const char *last = p + (n - 1) * step;
+    *lo = step < 0 ? last : p;
+    *hi = (step < 0 ? p : last) + size;
+}
+
+/* Whether an input shares memory with the output other than element for
+ * element (same start, same step: in place).  NumPy passes such operands
+ * uncopied when an in-order loop is safe (the output a few elements behind
+ * the input); split across threads it is not, as one thread would read
+ * what another has written. */
+static int
+overlaps_out_of_place(const loop_call *c, npy_intp n, npy_intp size)
+{
+    const char *olo, *ohi;
+    extent(c->args[c->nin], c->steps[c->nin], n, size, &olo, &ohi);
+    for (int k = 0; k < c->nin; k++) {
+        const char *lo, *hi;
+        extent(c->args[k], c->steps[k], n, size, &lo, &hi);
+        int same = c->args[k] == c->args[c->nin] && c->steps[k] == c->steps[c->nin];
+        if (!same && lo < ohi && olo < hi) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void
 run_loop(int loop, char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
 {
     const gelu_ufunc_spec *spec = data;
     loop_call c = {loop, spec->fn, spec->nin, gelu_isa_active(), args, steps};
-    gelu_parallel_for(dimensions[0], GRAIN[loop][spec->fn], loop_range, &c);
+    npy_intp n = dimensions[0];
+    npy_intp size = loop == LOOP_FLOAT ? 4 : loop == LOOP_DOUBLE ? 8 : 2;
+    if (n > 0 && overlaps_out_of_place(&c, n, size)) {
+        loop_range(&c, 0, n);   /* in order, on this thread */
+        return;
+    }
+    gelu_parallel_for(n, GRAIN[loop][spec->fn], loop_range, &c);
 }
 
 static void

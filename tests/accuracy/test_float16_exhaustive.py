@@ -66,3 +66,6 @@ def test_float16_flags_come_from_the_rounding():
         gelu.gelu_backward(np.float16(2.0), np.float16(65504.0))
     with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
         gelu.gelu(np.array([-8.0], np.float16))
+    # tiny before rounding, rounded up to the smallest normal: still underflow
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+        gelu.gelu(np.array([-2.0**-13], np.float16))

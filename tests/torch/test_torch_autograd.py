@@ -175,3 +175,18 @@ def test_lean_training_path_matches_the_general_path(approximate):
         assert torch.equal(y.detach(), y_general.detach().as_subclass(torch.Tensor))
         assert torch.equal(lean.grad, tagged.grad.as_subclass(torch.Tensor))
         np.testing.assert_array_equal(lean.grad.numpy(), BACKWARD[approximate](x.numpy(), go.numpy()))
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_batched_gradients_with_create_graph_stay_in_the_graph(approximate):
+    # jacobian(vectorize=True, create_graph=True) and hessian(vectorize=True)
+    # batch the incoming gradients themselves; the result must still be
+    # differentiable and match the unbatched computation.
+    x = points().requires_grad_()
+    f = functools.partial(gt.gelu, approximate=approximate)
+    jac = torch.autograd.functional.jacobian(f, x, create_graph=True, vectorize=True)
+    assert jac.requires_grad
+    np.testing.assert_array_equal(jac.detach().diagonal().numpy(),
+                                  BACKWARD[approximate](x.detach().numpy(), np.ones(x.numel())))
+    hess = torch.autograd.functional.hessian(lambda t: f(t).sum(), x.detach(), vectorize=True)
+    np.testing.assert_allclose(hess.diagonal().numpy(), GRAD2[approximate](x.detach().numpy()), rtol=1e-15)

@@ -189,6 +189,31 @@ def test_module_registered_twice_is_replaced_at_both_names():
     assert type(model[1]) is gt.GELU and model[1] is model[3]
 
 
+def test_shared_subtrees_and_cycles_are_visited_once():
+    # named_modules() visits each parent once: nesting a shared module
+    # twice per level stays linear, and a cycle ends.
+    cur = torch.nn.Sequential(torch.nn.GELU())
+    for _ in range(30):
+        cur = torch.nn.Sequential(cur, cur)
+    report = gt.patch(cur)
+    assert len(report.replaced) == 1 and len(report.skipped) == 0
+    looped = torch.nn.Sequential(torch.nn.GELU())
+    child = torch.nn.Module()
+    looped.add_module("c", child)
+    child.add_module("back", looped)
+    report = gt.patch(looped)
+    assert [r.name for r in report.replaced] == ["0"] and type(looped[0]) is gt.GELU
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_scripted_submodule_is_listed_not_entered():
+    inner = torch.jit.script(torch.nn.Sequential(torch.nn.GELU()))
+    model = torch.nn.Sequential(torch.nn.GELU("tanh"), inner)
+    report = gt.patch(model)
+    assert [r.name for r in report.replaced] == ["0"]
+    assert [(s.name, "before torch.jit.script" in s.reason) for s in report.skipped] == [("1", True)]
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_scripted_model_is_listed_not_patched():
     scripted = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.GELU()))

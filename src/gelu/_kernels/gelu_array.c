@@ -539,7 +539,9 @@ static inline uint32_t f16_round_mag(uint32_t m) {
 }
 
 /* r rounded to float16, into *h, if that is sure to be the correctly
- * rounded float16 of the value r approximates and a normal number.  r is
+ * rounded float16 of the value r approximates and a normal number above
+ * the smallest (a value just below 2^-14 rounds up to it, and NumPy's
+ * conversion reports that as underflow: the caller does those).  r is
  * within 1.06 ulp of that value (f32_table.h; the double paths: 0.5), so
  * it lies between the float32 numbers 2 below and 2 above r: where both
  * round to the same float16, so does the value.  Zeros, subnormals,
@@ -551,7 +553,7 @@ static inline int f16_round_checked(float r, uint16_t *h) {
     uint32_t m = u & 0x7fffffffu;
     uint32_t lo = f16_round_mag(m - 2u), hi = f16_round_mag(m + 2u);
     *h = (uint16_t)(((u >> 16) & 0x8000u) | (lo & 0x7fffu));
-    return lo == hi && lo >= 0x0400u && lo <= 0x7bffu;
+    return lo == hi && lo >= 0x0401u && lo <= 0x7bffu;
 }
 
 /* Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
@@ -598,7 +600,7 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
             __m256i hi = _mm512_cvt_roundps_ph(_mm512_castsi512_ps(_mm512_add_epi32(m, _mm512_set1_epi32(2))), RNE);
             __m256i lo15 = _mm256_and_si256(lo, _mm256_set1_epi16(0x7fff));
             __mmask16 good = _mm256_cmpeq_epi16_mask(lo, hi)
-                           & _mm256_cmpge_epu16_mask(lo15, _mm256_set1_epi16(0x0400))
+                           & _mm256_cmpge_epu16_mask(lo15, _mm256_set1_epi16(0x0401))
                            & _mm256_cmple_epu16_mask(lo15, _mm256_set1_epi16(0x7bff));
             __m256i sign = _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_andnot_si512(m, u), 16));
             _mm256_storeu_si256((__m256i *)(hb + v), _mm256_or_si256(lo15, sign));

@@ -233,8 +233,9 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
     itself in place). Functional calls such as ``F.gelu`` inside a
     ``forward`` are not modules and are not changed.
 
-    A TorchScript module (from ``torch.jit.script`` or ``torch.jit.trace``)
-    is left as it is and listed: patch the model before scripting it.
+    A TorchScript module (from ``torch.jit.script`` or ``torch.jit.trace``),
+    the model or a submodule, is left as it is and listed, not entered: patch
+    the model before scripting it.
 
     A module shared by several parents, or registered under several names,
     is replaced everywhere by one shared module.
@@ -286,15 +287,24 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
         report.skipped.append(Skipped("", _qualname(type(model)), reason))
 
     # Collect first, then replace, so the traversal never sees its own edits.
-    # Every path, a module shared by several parents (or registered twice
-    # in one) included: named_children() would list it once and leave the
-    # other references to the old module.
+    # Each parent once (named_modules() skips repeats, so shared subtrees
+    # and cycles cost nothing extra), but every name under it: a module
+    # registered twice in one parent is listed twice by _modules, once by
+    # named_children(), which would leave the second reference to the old
+    # module.  A module shared by two parents is found under each.
+    # TorchScript submodules are listed, not entered: their compiled code
+    # calls the modules they were scripted with.
     found = []
-    for parent_name, parent in model.named_modules(remove_duplicate=False):
+    for parent_name, parent in model.named_modules():
+        if isinstance(parent, torch.jit.ScriptModule):
+            continue   # listed where it hangs, below
         for child_name, child in parent._modules.items():
             if child is None:
                 continue
             verdict = _classify(child)
+            if isinstance(child, torch.jit.ScriptModule):
+                verdict = ("a TorchScript module, not inspected: patch the model before "
+                           "torch.jit.script or torch.jit.trace")
             if verdict is None:
                 continue
             path = f"{parent_name}.{child_name}" if parent_name else child_name

@@ -32,6 +32,7 @@ def _functorch_ad_active() -> bool:
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
 _tracing_state = torch._C._get_tracing_state   # None unless torch.jit.trace is recording
+_is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
 _DTYPE_SET = frozenset(_checks.DTYPES)            # a hashed lookup: `in` on the tuple costs 0.1 us
 _has_torch_function = torch.overrides.has_torch_function
 _handle_torch_function = torch.overrides.handle_torch_function
@@ -114,9 +115,10 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # leanest autograd.Function (see _autograd._GeluPlainCPU).
         # Subclasses, fake and meta tensors, and functorch's wrapped tensors
         # go through the general path below.
-        if input.requires_grad and _is_grad_enabled():
+        if not (input.requires_grad and _is_grad_enabled()):
+            return _cpu.forward(input, approximate)
+        if not _is_functorch_wrapped(input):   # an escaped (dead) wrapper takes the general path
             return _autograd.gelu_plain_cpu(input, approximate)
-        return _cpu.forward(input, approximate)
     if type(input) is not torch.Tensor and _has_torch_function((input,)):
         # torch.fx proxies and tensor-likes that override torch functions
         # (as F.gelu does): symbolic tracing records this function itself.
