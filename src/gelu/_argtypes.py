@@ -13,8 +13,11 @@ import argparse
 import math
 import re
 
-__all__ = ["sizes", "threads", "positive_int", "seed", "positive_seconds", "finite_float",
-           "NEGATIVE_NUMBER", "allow_negative_numbers"]
+__all__ = ["sizes", "threads", "thread_count", "positive_int", "int_between", "seed", "positive_seconds",
+           "finite_float", "NEGATIVE_NUMBER", "allow_negative_numbers", "MAX_SIZE", "MAX_THREADS"]
+
+MAX_SIZE = 10**12    # array sizes beyond any machine's memory are refused up front
+MAX_THREADS = 512    # gelu.set_num_threads's limit
 
 # A negative number as an option's value, exponent forms included (-1e3),
 # which argparse's own pattern (-1, -1.5) would take for an option name.
@@ -35,53 +38,52 @@ def _number(text: str, what: str) -> float:
         raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
 
 
+def _whole(text: str) -> int | None:
+    """A whole number written as an int or in exponent form (1000, 1e3,
+    1.5e3), else None."""
+    try:
+        return int(text)        # exact, however long
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value != int(value):
+        return None
+    return int(value)
+
+
+def int_between(low: int, high: int, what: str):
+    """A parser for whole numbers from low to high (1e3 allowed); `what`
+    starts the message, such as "samples"."""
+    accepted = f">= {low}" if high >= 2**53 else f"from {low} to {high:,}"
+
+    def parse(text: str) -> int:
+        value = _whole(text)
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number {accepted}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = int_between(1, 2**62, "value")
+seed = int_between(0, 2**63 - 1, "seed")   # what NumPy's generators accept
+thread_count = int_between(1, MAX_THREADS, "threads")
+
+
 def sizes(text: str) -> list[int]:
-    """Comma-separated array sizes: whole numbers >= 1, such as 1000 or 1e6."""
-    what = "sizes must be whole numbers >= 1 separated by commas, such as 1e3,1e6"
-    out = []
-    for item in (s.strip() for s in text.split(",")):
-        if not item:
-            continue
-        value = _number(item, what)
-        if not (math.isfinite(value) and value >= 1 and value == int(value)):
-            raise argparse.ArgumentTypeError(f"{what}, got {item!r}")
-        out.append(int(value))
+    """Comma-separated array sizes: whole numbers from 1 to 1e12, such as 1000 or 1e6."""
+    parse = int_between(1, MAX_SIZE, "sizes")
+    out = [parse(item) for item in (s.strip() for s in text.split(",")) if item]
     if not out:
-        raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"sizes must be whole numbers such as 1e3,1e6, got {text!r}")
     return out
 
 
 def threads(text: str) -> list[int | str]:
-    """Comma-separated thread counts: ints >= 1 or 'all'."""
-    out: list[int | str] = []
-    for item in (s.strip() for s in text.split(",")):
-        if item == "all":
-            out.append(item)
-        elif item.isdigit() and int(item) >= 1:
-            out.append(int(item))
-        else:
-            raise argparse.ArgumentTypeError(f"threads must be 'all' or ints >= 1, got {item!r}")
-    return out
-
-
-def _int_at_least(text: str, low: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = low - 1
-    if value < low:
-        raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An int >= 1."""
-    return _int_at_least(text, 1, "must be an int >= 1")
-
-
-def seed(text: str) -> int:
-    """A random seed: an int >= 0 (what NumPy's generators accept)."""
-    return _int_at_least(text, 0, "seed must be an int >= 0")
+    """Comma-separated thread counts: whole numbers from 1 to 512, or 'all'."""
+    return [item if item == "all" else thread_count(item) for item in (s.strip() for s in text.split(","))]
 
 
 def positive_seconds(text: str) -> float:

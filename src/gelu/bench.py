@@ -429,8 +429,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--grain", action="store_true",
                    help="print the per-function thread cut-off (50 us of one-thread work) and exit")
     args = p.parse_args(argv)
-    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        p.error(f"--json: the folder of {args.json!r} does not exist")
+    if args.json is not None:
+        from pathlib import Path
+
+        from gelu.cli import _errors, _paths
+
+        if not args.json.strip():
+            p.error("--json needs a file name such as 'bench.json'")
+        try:
+            _paths.writable(Path(args.json).expanduser(), "--json")
+        except _errors.CLIError as err:
+            p.error(str(err))
     if args.grain:
         for (dtype, name), grain in suggest_grain().items():
             print(f"{dtype:<8} {name:<20} {grain}")
@@ -454,9 +463,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m gelu.bench: error: not enough memory for n = {max(sizes):.0e}", file=sys.stderr)
         return 1
     print(format_table(results))
-    if args.json:
-        with open(args.json, "w") as fh:
-            fh.write(to_json(results, command=["python", "-m", "gelu.bench", *(argv if argv is not None else sys.argv[1:])]))
+    if args.json is not None:
+        try:
+            with open(os.path.expanduser(args.json), "w") as fh:
+                fh.write(to_json(results, command=["python", "-m", "gelu.bench",
+                                                   *(argv if argv is not None else sys.argv[1:])]))
+        except OSError as err:
+            print(f"python -m gelu.bench: error: --json: could not write {args.json!r}: {err.strerror or err}",
+                  file=sys.stderr)
+            return 1
         print(f"wrote {args.json}")
     return 0
 

@@ -34,6 +34,15 @@ def test_strided_exhaustive_sample_within_bound():
         assert r.max_ulp <= BOUNDS.get(r.name, BOUND), f"{r.name}: {r.max_ulp} ulp at x = {r.worst_x!r}"
 
 
+def test_exhaustive_check_counts_overflow_to_infinity_as_right():
+    # g = the largest float32: g * grad(x) passes the overflow threshold
+    # for x > 0 (grad > 1 there), where infinity is the correctly rounded
+    # result, and must not be reported as an error.
+    res = exhaustive.run(stride=40_000_007, g=float(np.finfo(np.float32).max))
+    for r in res.functions.values():
+        assert r.max_ulp <= 1.0 and r.bad_special == 0, (r.name, r.max_ulp, r.worst_x)
+
+
 def test_adversarial_points_against_flint_oracle():
     pytest.importorskip("flint")
     res = sweep.sweep(12000, np.float32, workers=2)

@@ -110,8 +110,8 @@ def test_sweep_command_rejects_unknown_function(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--uniform", "5", "-5"], "LO must be below HI"),
     (["--uniform", "nan", "1"], "must be a finite number"),
-    (["--seed", "-1"], "seed must be an int >= 0"),
-    (["--points", "0"], "must be an int >= 1"),
+    (["--seed", "-1"], "seed must be a whole number >= 0"),
+    (["--points", "0"], "must be a whole number >= 1"),
 ])
 def test_sweep_command_rejects_bad_values_in_one_line(capsys, argv, message):
     with pytest.raises(SystemExit) as e:
@@ -128,8 +128,8 @@ def test_sweep_reads_negative_numbers_in_exponent_form(capsys):
 def test_exhaustive_command_rejects_bad_values_in_one_line(capsys):
     from gelu.accuracy import exhaustive
 
-    for argv, message in ((["--stride", "0"], "must be an int >= 1"), (["--g", "0"], "--g must be nonzero"),
-                          (["--g", "inf"], "finite number")):
+    for argv, message in ((["--stride", "0"], "must be a whole number >= 1"), (["--g", "0"], "--g must be a number"),
+                          (["--g", "1e-46"], "--g must be a number"), (["--g", "inf"], "finite number")):
         with pytest.raises(SystemExit) as e:
             exhaustive.main(argv)
         assert e.value.code == 2

@@ -161,9 +161,10 @@ def test_plot_is_written(cli, tmp_path):
     (("--function", "relu"), "unknown function 'relu'"),
     (("--dtype", "bfloat16"), "unknown dtype 'bfloat16'"),
     (("--contenders", "gelu,mxnet"), "unknown contender 'mxnet'"),
-    (("--samples", "0"), "--samples must be at least 1"),
+    (("--samples", "0"), "--samples must be a whole number from 1 to 100,000,000"),
+    (("--samples", "1e11"), "--samples must be a whole number"),
     (("--plot", "ulp.gif"), ".png, .svg, .pdf"),
-    (("--seed", "-1"), "seed must be an int >= 0"),
+    (("--seed", "-1"), "seed must be a whole number >= 0"),
 ])
 def test_bad_arguments(cli, one_line_error, args, fragment):
     code, _, err = cli("accuracy", *args)

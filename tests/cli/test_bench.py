@@ -33,7 +33,7 @@ def test_bench_compares_gelu_with_the_named_contenders(cli):
     (("--plot", ""), "needs a file name"),
     (("--min-time", "nan"), "--min-time"),
     (("--min-time", "0"), "--min-time"),
-    (("--sizes", "1.5"), "whole numbers"),
+    (("--sizes", "1.5"), "whole number"),
 ])
 def test_bench_bad_arguments(cli, one_line_error, args, fragment):
     code, _, err = cli("bench", *args)

@@ -39,10 +39,12 @@ def test_float16_every_input(cli):
     (("--stride", "5", "--function", "nope"), "unknown function 'nope'"),
     (("--stride", "5", "--bound", "-1"), "--bound"),
     (("--stride", "0"), "--stride"),
-    (("--stride", "5", "--g", "nan"), "--g must be a nonzero number"),
-    (("--stride", "5", "--g", "0"), "--g must be a nonzero number"),
-    (("--stride", "5", "--g", "1e39"), "float32 can hold"),
-    (("--dtype", "float16", "--exhaustive", "--g", "7e4"), "float16 can hold"),
+    (("--stride", "5", "--g", "nan"), "--g must be a number that float32 holds"),
+    (("--stride", "5", "--g", "0"), "--g must be a number that float32 holds"),
+    (("--stride", "5", "--g", "1e-50"), "float32 holds as nonzero"),
+    (("--stride", "5", "--g", "1e39"), "float32 holds as nonzero and finite"),
+    (("--dtype", "float16", "--exhaustive", "--g", "7e4"), "float16 holds"),
+    (("--dtype", "float16", "--exhaustive", "--g", "1e-8"), "float16 holds"),
 ])
 def test_bad_arguments_are_one_line_errors(cli, one_line_error, args, fragment):
     code, _, err = cli("verify", *args)

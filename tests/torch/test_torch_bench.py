@@ -29,7 +29,7 @@ def test_rows_and_table():
 def test_main_rejects_bad_thread_count(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--threads", "0"])
-    assert "--threads must be >= 1" in capsys.readouterr().err
+    assert "threads must be a whole number from 1 to 512" in capsys.readouterr().err
 
 
 def test_time_pair_interleaves_both():

@@ -137,8 +137,10 @@ def main(argv=None) -> int:
     ap.add_argument("--functions", default=",".join(FUNCTION_NAMES),
                     help="comma-separated (default: all eight)")
     args = ap.parse_args(argv)
-    if args.uniform is not None and not args.uniform[0] < args.uniform[1]:
-        ap.error(f"--uniform: LO must be below HI, got {args.uniform[0]:g} {args.uniform[1]:g}")
+    if args.uniform is not None and not (args.uniform[0] < args.uniform[1]
+                                         and math.isfinite(args.uniform[1] - args.uniform[0])):
+        ap.error(f"--uniform: LO must be below HI and less than 1e308 apart, got "
+                 f"{args.uniform[0]:g} {args.uniform[1]:g}")
     functions = tuple(f for f in args.functions.split(",") if f)
     unknown = sorted(set(functions) - set(FUNCTION_NAMES))
     if unknown or not functions:

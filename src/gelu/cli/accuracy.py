@@ -48,7 +48,7 @@ def add_arguments(parser) -> None:
                         help="function(s) to measure; repeat or use commas (default: all eight)")
     parser.add_argument("--dtype", action="append", default=None, metavar="DTYPE",
                         help="float16, float32 and/or float64; repeat or use commas (default: all)")
-    parser.add_argument("--samples", type=int, default=20_000, metavar="N",
+    parser.add_argument("--samples", type=_argtypes.int_between(1, 10**8, "--samples"), default=20_000, metavar="N",
                         help="random inputs per float32/float64 measurement, to which a fixed set "
                              "of about 400 adversarial ones (tails, zeros, range edges) is added "
                              "(default: 20000; float16 always uses all 63491 finite inputs)")
@@ -97,8 +97,6 @@ def _contenders(spec: str, out: Output):
 def run(args, out: Output) -> int:
     functions = _choose(args.function, FUNCTIONS, "function")
     dtypes = _choose(args.dtype, DTYPES, "dtype")
-    if args.samples < 1:
-        raise UsageError(f"--samples must be at least 1, got {args.samples}")
     plot_path = _paths.figure_path(args.plot, "--plot") if args.plot is not None else None
     _optional.require("flint", "gelu accuracy")
     if plot_path is not None:

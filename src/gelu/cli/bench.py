@@ -112,7 +112,10 @@ def run(args, out: Output) -> int:
     for line in bench.format_table(results).splitlines():
         out.line(line)
     if json_path is not None:
-        json_path.write_text(bench.to_json(results, command=["gelu", "bench"]))
+        try:
+            json_path.write_text(bench.to_json(results, command=["gelu", "bench"]))
+        except OSError as err:
+            raise CLIError(f"--json: could not write {str(json_path)!r}: {err.strerror or err}") from None
         out.wrote("results", json_path.resolve())
     if plot is not None:
         _plot(results, plot, out)

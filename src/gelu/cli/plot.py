@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from gelu import _argtypes
 from gelu.cli import _optional, _paths
 from gelu.cli._errors import UsageError
 from gelu.cli._output import Output
@@ -33,7 +34,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--grad2", action="store_true", help="add a panel of second derivatives")
     parser.add_argument("--derivatives-only", action="store_true",
                         help="leave out the panel of the functions themselves")
-    parser.add_argument("--points", type=int, default=1001, metavar="N",
+    parser.add_argument("--points", type=_argtypes.int_between(2, 10**7, "--points"), default=1001, metavar="N",
                         help="points per curve (default: 1001)")
     parser.add_argument("--title", default=None, help="a title over the figure")
     parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="PATH",
@@ -44,8 +45,8 @@ def add_arguments(parser) -> None:
 
 def check_range(lo: float, hi: float, option: str = "--range") -> tuple[float, float]:
     """(lo, hi) if both are finite and lo < hi; UsageError naming the option otherwise."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise UsageError(f"{option} needs two finite numbers, got {lo:g} {hi:g}")
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
+        raise UsageError(f"{option} needs two finite numbers less than 1e308 apart, got {lo:g} {hi:g}")
     if not lo < hi:
         raise UsageError(f"{option} MIN must be less than MAX, got {lo:g} {hi:g}")
     return lo, hi
@@ -63,8 +64,6 @@ def run(args, out: Output) -> int:
         if act not in acts:
             acts.append(act)
     lo, hi = check_range(*args.range)
-    if args.points < 2:
-        raise UsageError(f"--points must be at least 2, got {args.points}")
     orders = [] if args.derivatives_only else [0]
     orders += [1] if args.grad else []
     orders += [2] if args.grad2 else []

@@ -31,6 +31,11 @@ examples:
   gelu verify --exhaustive --dtype bfloat16"""
 
 
+G_LIMITS = {"float32": (2.0**-150, (2 - 2.0**-24) * 2.0**127),
+            "bfloat16": (2.0**-134, (2 - 2.0**-8) * 2.0**127),
+            "float16": (2.0**-25, 65520.0)}
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--exhaustive", action="store_true",
                         help="check every input (float32: 2**32 of them)")
@@ -77,12 +82,14 @@ def run(args, out: Output) -> int:
         raise UsageError("--bound must be a positive number of ulps")
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
-    top = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38}[args.dtype]
-    if not (0 < abs(args.g) <= top):
-        # g = 0 makes every backward result 0 (nothing to measure); NaN, inf
-        # or a g the dtype cannot hold would report its overflow as an error
-        raise UsageError(f"--g must be a nonzero number that {args.dtype} can hold "
-                         f"(|g| <= {top:g}), got {args.g!r}")
+    # g is used in the checked dtype: one that rounds to 0 there makes every
+    # backward result 0 (nothing measured), one that rounds to infinity (or
+    # NaN) reports its overflow as an error.  Accepted: lo < |g| < hi, half
+    # the smallest subnormal and the overflow threshold of the dtype.
+    lo, hi = G_LIMITS[args.dtype]
+    if not lo < abs(args.g) < hi:
+        raise UsageError(f"--g must be a number that {args.dtype} holds as nonzero and finite "
+                         f"({lo:.3g} < |g| < {hi:.6g}), got {args.g!r}")
     if args.dtype in ("float16", "bfloat16"):
         try:
             import flint  # noqa: F401

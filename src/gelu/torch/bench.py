@@ -45,6 +45,7 @@ import torch
 import torch.nn.functional as F
 
 import gelu
+from gelu import _argtypes
 
 from . import _cpu, _ops  # noqa: F401  (_ops registers torch.ops.gelu)
 from .functional import gelu as gt_gelu
@@ -210,13 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="skip the torch.compile (inductor) MLP timings")
     parser.add_argument("--quick", action="store_true",
                         help="shorter timings and sizes up to 1e6 only")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=_argtypes.thread_count, default=None,
                         help="torch.set_num_threads and gelu.set_num_threads before timing "
                              "(default: each library's own choice)")
     args = parser.parse_args(argv)
     if args.threads is not None:
-        if args.threads < 1:
-            parser.error("--threads must be >= 1")
         torch.set_num_threads(args.threads)
         gelu.set_num_threads(args.threads)
     scale = 0.25 if args.quick else 1.0
