@@ -207,16 +207,7 @@ class _GeluPlainCPU(torch.autograd.Function):
         ctx.approximate = approximate
         return _cpu.forward(x, approximate)
 
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        if not _is_grad_enabled() and _plain_cpu_pair(grad, x):
-            # see _gelu_vjp; a storage-less batched grad raises RuntimeError
-            try:
-                return _cpu.backward(grad, x, ctx.approximate), None
-            except RuntimeError:
-                pass
-        return _backward_node(grad, x, ctx.approximate), None
+    backward = staticmethod(_gelu_vjp)
 
 
 def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
