@@ -186,11 +186,10 @@ half_exact(const loop_call *c, char **a)
     }
 }
 
-/* float16 elements [0, n) at a: the kernel set's float16 function (the
- * float32 kernels, rounded once where that is sure to be right) on
- * contiguous chunks, strided operands copied through stack buffers; the
- * elements it leaves (zeros, subnormals, overflow, NaN, near-ties) by
- * half_exact.  Same bits as half_exact on every element. */
+/* float16 elements per chunk: two blocks of the float32 table loops (1024
+ * each); 28 KiB of stack for the buffers and the list of elements left. */
+#define HALF_CHUNK 2048
+
 /* Whether n-element contiguous float16 operands at a and b share memory
  * without being the same elements (out = x exactly is in place, and safe). */
 static int
@@ -199,15 +198,21 @@ partial_overlap16(const char *a, const char *b, npy_intp n)
     return a != b && a < b + 2 * n && b < a + 2 * n;
 }
 
+/* float16 elements [0, n) at a: the kernel set's float16 function (the
+ * float32 kernels, rounded once where that is sure to be right) on
+ * contiguous chunks, strided operands copied through stack buffers; the
+ * elements it leaves (zeros, subnormals, overflow, NaN, near-ties) by
+ * half_exact.  Same bits as half_exact on every element. */
+
 static void
 half_range(const loop_call *c, char *const *a, npy_intp n)
 {
     const npy_intp *st = c->steps;
     int o = c->nin;
-    npy_uint16 xbuf[CHUNK], gbuf[CHUNK], obuf[CHUNK];
-    ptrdiff_t redo[CHUNK];
-    for (npy_intp i = 0; i < n; i += CHUNK) {
-        npy_intp m = n - i < CHUNK ? n - i : CHUNK;
+    npy_uint16 xbuf[HALF_CHUNK], gbuf[HALF_CHUNK], obuf[HALF_CHUNK];
+    ptrdiff_t redo[HALF_CHUNK];
+    for (npy_intp i = 0; i < n; i += HALF_CHUNK) {
+        npy_intp m = n - i < HALF_CHUNK ? n - i : HALF_CHUNK;
         char *x = (char *)contiguous_in(a[0] + i * st[0], st[0], 2, xbuf, m);
         char *g = c->nin == 2 ? (char *)contiguous_in(a[1] + i * st[1], st[1], 2, gbuf, m) : NULL;
         char *out = a[o] + i * st[o];
