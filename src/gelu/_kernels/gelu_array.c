@@ -439,22 +439,28 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
 }
 #endif
 
-/* The entry points: table loops, the double loops for what they hand over.
- * grad: 0 GELU, 1 g grad(x), 2 grad2(x) (the gradient kernel at -|x| with
- * g = 1 on the second derivatives' own tables, f32_table.h). */
-#define F32_TABLE(name, table, grad, block, binary)                                      \
-    static void name(const void *x, const void *g, void *out, ptrdiff_t n) {            \
+/* The eight functions, one line each: X(name, table, grad, block, binary).
+ * table: the f32_table.h table; grad: 0 GELU, 1 g grad(x), 2 grad2(x) (the
+ * gradient kernel at -|x| with g = 1 on the second derivatives' own
+ * tables); block: the double loop for the inputs the table loop hands
+ * over; binary: whether g is an input.  Each dtype's entry points are made
+ * from this list (name##_f32, name##_bf16, name##_f16). */
+#define GELU_FUNCTIONS(X)                                                        \
+    X(exact, exact, 0, exact_block, 0)                                           \
+    X(exact_grad, exact_grad, 1, exact_grad_times_block, 0)                      \
+    X(exact_grad2, exact_grad2, 2, exact_grad2_block, 0)                         \
+    X(exact_backward, exact_grad, 1, exact_grad_times_block, 1)                  \
+    X(tanh, tanh, 0, tanh_block, 0)                                              \
+    X(tanh_grad, tanh_grad, 1, tanh_grad_times_block, 0)                         \
+    X(tanh_grad2, tanh_grad2, 2, tanh_grad2_block, 0)                            \
+    X(tanh_backward, tanh_grad, 1, tanh_grad_times_block, 1)
+
+/* The float32 entry points: table loops, the double loops for what they hand over. */
+#define F32_ENTRY(name, table, grad, block, binary)                                       \
+    static void name##_f32(const void *x, const void *g, void *out, ptrdiff_t n) {        \
         f32_table_loop(&gelu_f32_table_##table, grad, block, x, binary ? g : NULL, out, n); \
     }
-
-F32_TABLE(exact_f32, exact, 0, exact_block, 0)
-F32_TABLE(exact_grad_f32, exact_grad, 1, exact_grad_times_block, 0)
-F32_TABLE(exact_grad2_f32, exact_grad2, 2, exact_grad2_block, 0)
-F32_TABLE(exact_backward_f32, exact_grad, 1, exact_grad_times_block, 1)
-F32_TABLE(tanh_f32, tanh, 0, tanh_block, 0)
-F32_TABLE(tanh_grad_f32, tanh_grad, 1, tanh_grad_times_block, 0)
-F32_TABLE(tanh_grad2_f32, tanh_grad2, 2, tanh_grad2_block, 0)
-F32_TABLE(tanh_backward_f32, tanh_grad, 1, tanh_grad_times_block, 1)
+GELU_FUNCTIONS(F32_ENTRY)
 
 /* ---- bfloat16 loops: through the float32 functions ----------------------- */
 
@@ -502,17 +508,11 @@ static void bf16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *
     }
 }
 
-/* The eight functions as (name, binary), for the 16-bit entry points that
- * run through name##_f32. */
-#define GELU_THROUGH_F32(X) \
-    X(exact, 0) X(exact_grad, 0) X(exact_grad2, 0) X(exact_backward, 1) \
-    X(tanh, 0) X(tanh_grad, 0) X(tanh_grad2, 0) X(tanh_backward, 1)
-
-#define BF16_ENTRY(name, binary)                                                       \
+#define BF16_ENTRY(name, table, grad, block, binary)                                    \
     static void name##_bf16(const void *x, const void *g, void *out, ptrdiff_t n) {   \
         bf16_blocks(name##_f32, x, binary ? g : NULL, out, n);                         \
     }
-GELU_THROUGH_F32(BF16_ENTRY)
+GELU_FUNCTIONS(BF16_ENTRY)
 
 /* ---- float16 loops: through the float32 functions, checked ----------------- */
 
@@ -538,23 +538,42 @@ static inline uint32_t f16_round_mag(uint32_t m) {
     return (m + 0x0fffu + ((m >> 13) & 1u) - 0x38000000u) >> 13;
 }
 
-/* r rounded to float16, into *h, if that is sure to be the correctly
- * rounded float16 of the value r approximates and a normal number above
- * the smallest (a value just below 2^-14 rounds up to it, and NumPy's
- * conversion reports that as underflow: the caller does those).  r is
- * within 1.06 ulp of that value (f32_table.h; the double paths: 0.5), so
- * it lies between the float32 numbers 2 below and 2 above r: where both
- * round to the same float16, so does the value.  Zeros, subnormals,
- * overflow and NaN are left to the caller, whose float16 conversion also
- * raises NumPy's underflow and overflow flags. */
+/* Whether rounding r (bits rbits) to float16 (magnitude bits mag, as
+ * f16_round_mag gives them: NaN and overflow beyond 0x7bff) is sure to give the
+ * correctly rounded float16 of the value r approximates, and a normal
+ * number above the smallest (a value just below 2^-14 rounds up to it, and
+ * NumPy's conversion reports that as underflow: the caller does those).  r
+ * is within 1.06 ulp of that value (f32_table.h; the double paths: 0.5).
+ * For a normal float16 result the conversion drops r's low 13 bits and
+ * rounds at 0x1000 in them; unless that boundary lies within 2 float32
+ * ulps of r (low bits 0x0ffe to 0x1002), r and the value round alike.
+ * Zeros, subnormals, overflow and NaN are left to the caller, whose float16
+ * conversion also raises NumPy's underflow and overflow flags. */
+static inline int f16_round_sure(uint32_t rbits, uint32_t mag) {
+    return (rbits & 0x1fffu) - 0x0ffeu > 4u && mag >= 0x0401u && mag <= 0x7bffu;
+}
+
+/* r rounded to float16 into *h; whether that is sure (f16_round_sure). */
 static inline int f16_round_checked(float r, uint16_t *h) {
     uint32_t u;
     memcpy(&u, &r, sizeof u);
-    uint32_t m = u & 0x7fffffffu;
-    uint32_t lo = f16_round_mag(m - 2u), hi = f16_round_mag(m + 2u);
-    *h = (uint16_t)(((u >> 16) & 0x8000u) | (lo & 0x7fffu));
-    return lo == hi && lo >= 0x0401u && lo <= 0x7bffu;
+    uint32_t mag = f16_round_mag(u & 0x7fffffffu);
+    *h = (uint16_t)(((u >> 16) & 0x8000u) | (mag & 0x7fffu));
+    return f16_round_sure(u, mag);
 }
+
+#ifdef GELU_F32_TABLE_AVX512
+/* f16_round_checked on 16 lanes (vcvtps2ph, rounding to nearest even):
+ * the float16 bits into *h, the lanes where they are sure as the mask. */
+static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__m512 r, __m256i *h) {
+    *h = _mm512_cvt_roundps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512i low = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x1fff));
+    __m256i mag = _mm256_and_si256(*h, _mm256_set1_epi16(0x7fff));
+    return _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
+         & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
+         & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
+}
+#endif
 
 /* Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
  * float32 function there, round into out where f16_round_checked allows,
@@ -593,17 +612,9 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
         v = 0;
 #ifdef GELU_F32_TABLE_AVX512
         for (; v + 16 <= k; v += 16) {
-            const int RNE = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-            __m512i u = _mm512_castps_si512(_mm512_load_ps(xb + v));
-            __m512i m = _mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff));
-            __m256i lo = _mm512_cvt_roundps_ph(_mm512_castsi512_ps(_mm512_sub_epi32(m, _mm512_set1_epi32(2))), RNE);
-            __m256i hi = _mm512_cvt_roundps_ph(_mm512_castsi512_ps(_mm512_add_epi32(m, _mm512_set1_epi32(2))), RNE);
-            __m256i lo15 = _mm256_and_si256(lo, _mm256_set1_epi16(0x7fff));
-            __mmask16 good = _mm256_cmpeq_epi16_mask(lo, hi)
-                           & _mm256_cmpge_epu16_mask(lo15, _mm256_set1_epi16(0x0401))
-                           & _mm256_cmple_epu16_mask(lo15, _mm256_set1_epi16(0x7bff));
-            __m256i sign = _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_andnot_si512(m, u), 16));
-            _mm256_storeu_si256((__m256i *)(hb + v), _mm256_or_si256(lo15, sign));
+            __m256i h;
+            __mmask16 good = f16_round_checked16(_mm512_load_ps(xb + v), &h);
+            _mm256_storeu_si256((__m256i *)(hb + v), h);
             _mm_storeu_si128((__m128i *)(ok + v), _mm_maskz_set1_epi8(good, 1));
             all_ok &= good == 0xFFFF;
         }
@@ -625,11 +636,84 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
     return nredo;
 }
 
-#define F16_ENTRY(name, binary)                                                                         \
+#ifdef GELU_F32_TABLE_AVX512
+/* float16 with the conversions in registers (the avx512 set): the body of
+ * f32_table_loop on 16 float16 lanes widened by vcvtph2ps, each result
+ * rounded by f16_round_checked16 and stored where that is sure.  Lanes out
+ * of the tables' range are packed as float32 (as there), computed by the
+ * float32 entry point f32fn (its double paths) and rounded by the same
+ * check.  Every lane whose rounding is not sure is listed in redo with
+ * out not written, as f16_blocks does; f16_blocks also takes the last
+ * n % 16 elements.  Same results as f16_blocks, lane for lane. */
+static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int grad, gelu_array_fn f32fn,
+                                                   const uint16_t *x, const uint16_t *g, uint16_t *out,
+                                                   ptrdiff_t n, ptrdiff_t *redo) {
+    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK];
+    int32_t bad_at[TBLOCK + 16];
+    f32_table_regs regs;
+    f32_table_load(t, &regs);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    ptrdiff_t nredo = 0, n16 = n / 16 * 16;
+    fexcept_t flags;
+    fegetexceptflag(&flags, FE_ALL_EXCEPT);
+    for (ptrdiff_t b = 0; b < n16; b += TBLOCK) {
+        ptrdiff_t k = n16 - b < TBLOCK ? n16 - b : TBLOCK, nbad = 0;
+        for (ptrdiff_t v = 0; v < k; v += 16) {
+            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + v)), _MM_FROUND_NO_EXC);
+            __m512 gv = grad == 1 && g != NULL
+                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + v)), _MM_FROUND_NO_EXC)
+                      : one;
+            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
+            __mmask16 in;
+            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+            __m256i h;
+            __mmask16 sure = f16_round_checked16(r, &h) & in;
+            _mm256_mask_storeu_epi16(out + b + v, sure, h);
+            if (sure != 0xFFFF) {
+                __mmask16 off = (__mmask16)~in;
+                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
+                _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
+                __m512i at = _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)(b + v)));
+                _mm512_storeu_si512(bad_at + nbad, _mm512_maskz_compress_epi32(off, at));
+                nbad += __builtin_popcount(off);
+                for (unsigned m = (unsigned)(in & ~sure) & 0xFFFFu; m != 0; m &= m - 1)
+                    redo[nredo++] = b + v + __builtin_ctz(m);
+            }
+        }
+        if (nbad > 0) {
+            f32fn(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
+            f32_table_load(t, &regs);
+            for (ptrdiff_t i = 0; i < nbad; i++) {
+                uint16_t h;
+                if (f16_round_checked(res[i], &h))
+                    out[bad_at[i]] = h;
+                else
+                    redo[nredo++] = bad_at[i];
+            }
+        }
+    }
+    fesetexceptflag(&flags, FE_ALL_EXCEPT);
+    if (n16 < n) {
+        ptrdiff_t more = f16_blocks(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
+        for (ptrdiff_t i = 0; i < more; i++)
+            redo[nredo + i] += n16;
+        nredo += more;
+    }
+    return nredo;
+}
+
+#define F16_ENTRY(name, table, grad, block, binary)                                                     \
+    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
+        return f16_table_loop(&gelu_f32_table_##table, grad, name##_f32, x, binary ? g : NULL, out, n, redo); \
+    }
+#else
+#define F16_ENTRY(name, table, grad, block, binary)                                                     \
     static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
         return f16_blocks(name##_f32, x, binary ? g : NULL, out, n, redo);                               \
     }
-GELU_THROUGH_F32(F16_ENTRY)
+#endif
+GELU_FUNCTIONS(F16_ENTRY)
 
 const gelu_kernel_set GELU_KERNEL_SET = {
 #define GELU_STR2(s) #s
