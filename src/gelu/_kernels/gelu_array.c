@@ -563,13 +563,15 @@ static inline int f16_round_checked(float r, uint16_t *h) {
 }
 
 #ifdef GELU_F32_TABLE_AVX512
-/* f16_round_checked on 16 lanes (vcvtps2ph, rounding to nearest even):
- * the float16 bits into *h, the lanes where they are sure as the mask. */
-static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__m512 r, __m256i *h) {
-    *h = _mm512_cvt_roundps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+/* f16_round_checked on the lanes of `valid` (vcvtps2ph, rounding to
+ * nearest even; it suppresses only the inexact flag, and masked-off lanes
+ * raise none): the float16 bits into *h, the lanes where they are sure as
+ * the mask. */
+static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 r, __m256i *h) {
+    *h = _mm512_maskz_cvt_roundps_ph(valid, r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512i low = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x1fff));
     __m256i mag = _mm256_and_si256(*h, _mm256_set1_epi16(0x7fff));
-    return _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
+    return valid & _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
          & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
          & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
 }
@@ -613,7 +615,7 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
 #ifdef GELU_F32_TABLE_AVX512
         for (; v + 16 <= k; v += 16) {
             __m256i h;
-            __mmask16 good = f16_round_checked16(_mm512_load_ps(xb + v), &h);
+            __mmask16 good = f16_round_checked16(0xFFFF, _mm512_load_ps(xb + v), &h);
             _mm256_storeu_si256((__m256i *)(hb + v), h);
             _mm_storeu_si128((__m128i *)(ok + v), _mm_maskz_set1_epi8(good, 1));
             all_ok &= good == 0xFFFF;
@@ -655,6 +657,13 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
     const __m512 one = _mm512_set1_ps(1.0f);
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     ptrdiff_t nredo = 0, n16 = n / 16 * 16;
+    /* The flags this raises are dropped, as in f16_blocks: the float16
+     * conversion raises underflow for tiny results, f32fn whatever its
+     * double paths do.  Restoring them costs more than a block's work, so
+     * only when they changed. */
+    fexcept_t flags;
+    fegetexceptflag(&flags, FE_ALL_EXCEPT);
+    int raised = fetestexcept(FE_ALL_EXCEPT);
     for (ptrdiff_t b = 0; b < n16; b += TBLOCK) {
         ptrdiff_t k = n16 - b < TBLOCK ? n16 - b : TBLOCK, nbad = 0;
         for (ptrdiff_t v = 0; v < k; v += 16) {
@@ -666,7 +675,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             __mmask16 in;
             __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
             __m256i h;
-            __mmask16 sure = f16_round_checked16(r, &h) & in;
+            __mmask16 sure = f16_round_checked16(in, r, &h);
             _mm256_mask_storeu_epi16(out + b + v, sure, h);
             if (sure != 0xFFFF) {
                 __mmask16 off = (__mmask16)~in;
@@ -680,12 +689,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             }
         }
         if (nbad > 0) {
-            /* the loop above raises no flag (embedded rounding); f32fn's
-             * are dropped, as in f16_blocks */
-            fexcept_t flags;
-            fegetexceptflag(&flags, FE_ALL_EXCEPT);
             f32fn(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
-            fesetexceptflag(&flags, FE_ALL_EXCEPT);
             f32_table_load(t, &regs);
             for (ptrdiff_t i = 0; i < nbad; i++) {
                 uint16_t h;
@@ -696,6 +700,8 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             }
         }
     }
+    if (fetestexcept(FE_ALL_EXCEPT) != raised)
+        fesetexceptflag(&flags, FE_ALL_EXCEPT);
     if (n16 < n) {
         ptrdiff_t more = f16_blocks(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
         for (ptrdiff_t i = 0; i < more; i++)
