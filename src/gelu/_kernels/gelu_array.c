@@ -577,7 +577,9 @@ static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 
 }
 #endif
 
-/* Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
+/* The float16 functions of the avx2 and baseline sets (the avx512 set's,
+ * f16_table_loop below, hand this only their last n % 16 elements).
+ * Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
  * float32 function there, round into out where f16_round_checked allows,
  * list the rest in redo.  Every read of x and g happens before the block's
  * writes, and the listed elements keep what out held (in place: their x),
@@ -595,33 +597,10 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
-        ptrdiff_t v = 0;   /* elements done with AVX-512 conversions */
-#ifdef GELU_F32_TABLE_AVX512
-        /* The same exact conversions (vcvtph2ps; vcvtps2ph rounding to
-         * nearest even) 16 at a time.  A NaN comes out quieted here, but
-         * its result is a NaN either way, which the caller recomputes. */
-        for (; v + 16 <= k; v += 16) {
-            _mm512_store_ps(xb + v, _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + v)),
-                                                          _MM_FROUND_NO_EXC));
-            if (g != NULL)
-                _mm512_store_ps(gb + v, _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + v)),
-                                                              _MM_FROUND_NO_EXC));
-        }
-#endif
-        widen16(f16_widen, x + b + v, g != NULL ? g + b + v : NULL, xb + v, gb + v, k - v);
+        widen16(f16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
         f32fn(xb, g != NULL ? gb : NULL, xb, k);
         unsigned all_ok = 1;
-        v = 0;
-#ifdef GELU_F32_TABLE_AVX512
-        for (; v + 16 <= k; v += 16) {
-            __m256i h;
-            __mmask16 good = f16_round_checked16(0xFFFF, _mm512_load_ps(xb + v), &h);
-            _mm256_storeu_si256((__m256i *)(hb + v), h);
-            _mm_storeu_si128((__m128i *)(ok + v), _mm_maskz_set1_epi8(good, 1));
-            all_ok &= good == 0xFFFF;
-        }
-#endif
-        for (ptrdiff_t i = v; i < k; i++) {
+        for (ptrdiff_t i = 0; i < k; i++) {
             ok[i] = (unsigned char)f16_round_checked(xb[i], &hb[i]);
             all_ok &= ok[i];
         }
