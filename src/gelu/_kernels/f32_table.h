@@ -39,6 +39,7 @@
 #define GELU_F32_TABLE_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -80,29 +81,62 @@ static inline int f32_table_index(const gelu_f32_table *t, float y) {
     return j - ((p == (float)j) & (fmaf(y, s, -p) < 0.0f));
 }
 
-/* The table at 0 <= y < 4: returns E(y - centre) and sets *a = A of the
- * piece j = f32_table_index(y). */
-static inline float f32_table_lookup(const gelu_f32_table *t, float y, float *a) {
-    int j = f32_table_index(t, y);
-    float d = y - t->centre[j];
-    float e = t->e[GELU_F32_DEG][j];
+/* What a lookup reads: one piece's entry of every column. */
+typedef struct {
+    float centre, a, e[GELU_F32_DEG + 1];
+} f32_piece;
+
+/* Entry j of columns laid out as a table's: centre[], a[], and e[k][] at
+ * e + k * stride (a table's own, or the AVX2 loops' looked-up copies). */
+static inline f32_piece f32_piece_at(const float *centre, const float *a, const float *e, ptrdiff_t stride,
+                                     ptrdiff_t j) {
+    f32_piece p;
+    p.centre = centre[j];
+    p.a = a[j];
+    GELU_UNROLL
+    for (int k = 0; k <= GELU_F32_DEG; k++)
+        p.e[k] = e[k * stride + j];
+    return p;
+}
+
+/* The piece of 0 <= y < 4 (j = f32_table_index(y)). */
+static inline f32_piece f32_table_piece(const gelu_f32_table *t, float y) {
+    return f32_piece_at(t->centre, t->a, &t->e[0][0], GELU_F32_PIECES, f32_table_index(t, y));
+}
+
+/* E(y - centre) of y's piece p; sets *a = its A. */
+static inline float f32_piece_eval(const f32_piece *p, float y, float *a) {
+    float d = y - p->centre;
+    float e = p->e[GELU_F32_DEG];
     GELU_UNROLL
     for (int k = GELU_F32_DEG - 1; k >= 0; k--)
-        e = fmaf(e, d, t->e[k][j]);
-    *a = t->a[j];
+        e = fmaf(e, d, p->e[k]);
+    *a = p->a;
     return e;
 }
 
-static inline float f32_table_value(const gelu_f32_table *t, float x) {
-    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;  /* keeps the index in the table */
+/* |x| where the tables apply, 0 elsewhere (keeps the index in the table). */
+static inline float f32_table_y(float x) {
+    return f32_table_in_range(x) ? fabsf(x) : 0.0f;
+}
+
+/* GELU(x) from the piece p of f32_table_y(x) (the AVX2 loops look the
+ * pieces up with permutes, the other paths in f32_table_value). */
+static inline float f32_table_value_at(const f32_piece *pc, float x) {
+    float y = f32_table_y(x);
     float a;
-    float e = f32_table_lookup(t, y, &a);
+    float e = f32_piece_eval(pc, y, &a);
     float p = y * a;
     float p_lo = fmaf(y, a, -p);
     float h = signbit(x) ? -0.0f : y;     /* y, not x: finite for every x */
     float s = h - p;
     float err = (h - s) - p;              /* exact: Fast2Sum, |h| >= |p| or h = -0 */
     return s - fmaf(y, e, p_lo - err);
+}
+
+static inline float f32_table_value(const gelu_f32_table *t, float x) {
+    f32_piece pc = f32_table_piece(t, f32_table_y(x));
+    return f32_table_value_at(&pc, x);
 }
 
 /* ---- gradients: g * grad(x), from the gradient tables ------------------- */
@@ -135,19 +169,21 @@ static inline int f32_grad_in_range(float x, float g) {
     return f32_table_in_range(x) && f32_grad_g_ok(g);
 }
 
-/* g grad(x) for (x, g) in range; for others a finite, meaningless value. */
-static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
-    float y = f32_table_in_range(x) ? fabsf(x) : 0.0f;
+/* g grad(x) for (x, g) in range, from the piece pc of f32_table_y(x) and
+ * the table's root (y* in three floats); for others a finite, meaningless
+ * value. */
+static inline float f32_grad_value_at(const float *root, const f32_piece *pc, float x, float g) {
+    float y = f32_table_y(x);
     float gs = f32_grad_g_ok(g) ? g : 0.0f;           /* finite for every g */
     float a;
-    float e = f32_table_lookup(t, y, &a);
+    float e = f32_piece_eval(pc, y, &a);
     /* D = y - y* = dh + dl */
-    float s = y - t->root[0];
+    float s = y - root[0];
     float bb = s - y;
-    float e1 = (y - (s - bb)) + (-t->root[0] - bb);
-    float tt = e1 - t->root[1];
+    float e1 = (y - (s - bb)) + (-root[0] - bb);
+    float tt = e1 - root[1];
     float dh = s + tt;
-    float dl = (tt - (dh - s)) - t->root[2];
+    float dl = (tt - (dh - s)) - root[2];
     float m = signbit(x) ? -gs : gs;
     float h = signbit(x) ? -0.0f : gs;
     float uh = m * dh;
@@ -161,6 +197,11 @@ static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
     /* g = +-0: grad(x) < 0 exactly where x < -y*, that is x < 0 and D > 0 */
     float z = signbit(x) && dh > 0.0f ? -gs : gs;
     return f32_abs_bits(g) == 0 ? z : r;
+}
+
+static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
+    f32_piece pc = f32_table_piece(t, f32_table_y(x));
+    return f32_grad_value_at(t->root, &pc, x, g);
 }
 
 #endif /* GELU_F32_TABLE_H */

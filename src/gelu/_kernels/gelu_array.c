@@ -244,7 +244,7 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
 
 #define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
 
-/* f32_table_lookup on 16 lanes: the same operations in the same order. */
+/* f32_table_piece and f32_piece_eval on 16 lanes: the same operations in the same order. */
 static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m512 y, __m512 *a) {
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     /* f32_table_index: the low five bits of 2^23 + y s rounded toward zero
@@ -395,6 +395,61 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
     }
 }
 #else
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+/* Elements whose pieces f32_pieces_avx2 looks up at a time: 8 KiB of columns. */
+#define PBLOCK 256
+
+/* f32_table_piece of each f32_table_y(xs[i]), as columns. */
+typedef struct {
+    float centre[PBLOCK], a[PBLOCK], e[GELU_F32_DEG + 1][PBLOCK];
+} f32_piece_cols;
+
+/* The pieces of n <= PBLOCK inputs by register permutes (avx2 set): the
+ * index in C (f32_table_index), then each 32-entry column as four
+ * registers of 8, one vpermps each on the index's low 3 bits and three
+ * blends on its bits 3 and 4.  The table reads of the plain C loop become
+ * gathers, which are slow on some CPUs (Zen 4); these are the same values. */
+static void f32_pieces_avx2(const gelu_f32_table *t, const float *xs, ptrdiff_t n, f32_piece_cols *pc) {
+    int32_t j[PBLOCK];
+    for (ptrdiff_t i = 0; i < n; i++)
+        j[i] = f32_table_index(t, f32_table_y(xs[i]));
+    const float *cols[GELU_F32_DEG + 3] = {t->centre, t->a};
+    float *dst[GELU_F32_DEG + 3] = {pc->centre, pc->a};
+    for (int c = 0; c <= GELU_F32_DEG; c++) {
+        cols[2 + c] = t->e[c];
+        dst[2 + c] = pc->e[c];
+    }
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i jv = _mm256_loadu_si256((const __m256i *)(j + i));
+        __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(jv, 28));   /* blendv reads the sign bit */
+        __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(jv, 27));
+        for (int c = 0; c < GELU_F32_DEG + 3; c++) {
+            const float *col = cols[c];
+            __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(col), jv),
+                                         _mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 8), jv), bit3);
+            __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 16), jv),
+                                         _mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 24), jv), bit3);
+            _mm256_storeu_ps(dst[c] + i, _mm256_blendv_ps(lo, hi, bit4));
+        }
+    }
+    for (; i < n; i++)
+        for (int c = 0; c < GELU_F32_DEG + 3; c++)
+            dst[c][i] = cols[c][j[i]];
+}
+
+/* The formula on elements [0, n) of xs (and gs), their pieces in pc. */
+static GELU_ALWAYS_INLINE void f32_table_at_pieces(const gelu_f32_table *t, int grad, const f32_piece_cols *pc,
+                                                   const float *xs, const float *gs, float *r, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        f32_piece p = f32_piece_at(pc->centre, pc->a, &pc->e[0][0], PBLOCK, i);
+        r[i] = grad ? f32_grad_value_at(t->root, &p, xs[i], gs[i]) : f32_table_value_at(&p, xs[i]);
+    }
+}
+#endif
+
 /* Blocks: the fast formula for every element into a local buffer (a loop
  * the compiler vectorizes, gathers for the table); the out-of-range inputs
  * packed and computed by the double loop; then one copy out (x and g are
@@ -419,8 +474,17 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
                 gs[i] = in ? gb[i] : 0.0f;
             all_in &= in;
         }
+#if defined(__AVX2__)
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += PBLOCK) {
+            ptrdiff_t m = k - p0 < PBLOCK ? k - p0 : PBLOCK;
+            f32_piece_cols pc;
+            f32_pieces_avx2(t, xs + p0, m, &pc);
+            f32_table_at_pieces(t, grad, &pc, xs + p0, gs + p0, r + p0, m);
+        }
+#else
         for (ptrdiff_t i = 0; i < k; i++)
             r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
+#endif
         if (!all_in) {
             ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
