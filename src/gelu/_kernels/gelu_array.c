@@ -8,9 +8,11 @@
  * flags only change how many elements go through at once.
  *
  * Every float32 function uses the float32-arithmetic table kernels
- * (f32_table.h) where its inputs are in range, through f32_table_loop: AVX-512 intrinsics for the table lookups
- * (two-register permutes) in the avx512 build, plain C elsewhere; inputs
- * out of range are packed and sent through the double loops below.
+ * (f32_table.h) where its inputs are in range, through f32_table_loop:
+ * AVX-512 intrinsics (two-register permutes for the table lookups) in the
+ * avx512 build; the C formula elsewhere, its lookups done first by
+ * four-register permutes in the avx2 build; inputs out of range are packed
+ * and sent through the double loops below.
  *
  * The double loops (for the out-of-range inputs above) work in blocks of BLOCK elements, in passes over small
  * local buffers, so that each pass is a simple loop the compiler vectorizes:
