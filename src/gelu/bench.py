@@ -333,6 +333,11 @@ def _fmt_n(n: int) -> str:
     return f"1e{e}" if 10 ** e == n else str(n)
 
 
+def missing(contenders: Sequence[str]) -> list[str]:
+    """The contenders that are not installed here (run skips them)."""
+    return [c for c in contenders if not available(c)]
+
+
 def with_gelu(contenders: Sequence[str]) -> list[str]:
     """The contenders a command line asked for, with gelu first: the table
     compares gelu with each of them, so gelu is always timed."""
@@ -430,15 +435,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="print the per-function thread cut-off (50 us of one-thread work) and exit")
     args = p.parse_args(argv)
     if args.json is not None:
-        from pathlib import Path
-
         from gelu.cli import _errors, _paths
 
-        if not args.json.strip():
-            p.error("--json needs a file name such as 'bench.json'")
         try:
-            _paths.writable(Path(args.json).expanduser(), "--json")
-        except _errors.CLIError as err:
+            _paths.output_file(args.json, "--json", "bench.json")
+        except _errors.CLIError as err:   # UsageError included
             p.error(str(err))
     if args.grain:
         for (dtype, name), grain in suggest_grain().items():
@@ -452,9 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
              else "every contender allocates its result")
           + f"; x {'standard normal' if args.inputs == 'normal' else 'uniform on [-8, 8]'}", flush=True)
     contenders = with_gelu(args.contenders)
-    for c in contenders:
-        if not available(c):
-            print(f"{c}: not installed, not timed", flush=True)
+    for c in missing(contenders):
+        print(f"{c}: not installed, not timed", flush=True)
     try:
         results = run(sizes, args.dtypes, args.threads, contenders, out=not args.allocate,
                       functions=args.functions, min_time=args.min_time,

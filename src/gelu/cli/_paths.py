@@ -16,9 +16,7 @@ def figure_path(raw: str, option: str) -> Path:
     folder is missing or not writable, so a long computation never ends in
     a failed save.
     """
-    if not raw.strip():
-        raise UsageError(f"{option} needs a file name such as 'figure{FIGURE_SUFFIXES[0]}'")
-    path = Path(raw).expanduser()
+    path = _named(raw, option, "figure" + FIGURE_SUFFIXES[0])
     if path.is_dir():
         raise CLIError(f"{option} {raw!r} is a folder; give a file name such as "
                        f"{str(path / ('figure' + FIGURE_SUFFIXES[0]))!r}")
@@ -27,6 +25,21 @@ def figure_path(raw: str, option: str) -> Path:
             f"{option} {raw!r}: the file name must end in "
             f"{', '.join(FIGURE_SUFFIXES)} (the suffix picks the format)"
         )
+    writable(path, option)
+    return path
+
+
+def _named(raw: str, option: str, example: str) -> Path:
+    """``raw`` as a path; UsageError if it is empty (which would name the
+    current folder)."""
+    if not raw.strip():
+        raise UsageError(f"{option} needs a file name such as {example!r}")
+    return Path(raw).expanduser()
+
+
+def output_file(raw: str, option: str, example: str) -> Path:
+    """``raw`` as a file path that can be written (see writable)."""
+    path = _named(raw, option, example)
     writable(path, option)
     return path
 

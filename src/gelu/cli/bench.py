@@ -89,20 +89,12 @@ def run(args, out: Output) -> int:
     plot = _paths.figure_path(args.plot, "--plot") if args.plot is not None else None
     if plot is not None:
         _optional.require("matplotlib", "--plot")
-    json_path = None
-    if args.json is not None:
-        from pathlib import Path
-
-        if not args.json.strip():
-            raise UsageError("--json needs a file name such as 'bench.json'")
-        json_path = Path(args.json).expanduser()
-        _paths.writable(json_path, "--json")
+    json_path = _paths.output_file(args.json, "--json", "bench.json") if args.json is not None else None
     info = bench.machine()
     out.line(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
              f"{info['cpus_available']} CPUs; out= preallocated for every contender")
-    for c in contenders:
-        if not bench.available(c):
-            out.line(f"{c}: not installed, not timed")
+    for c in bench.missing(contenders):
+        out.line(f"{c}: not installed, not timed")
     try:
         with out.progress(0, "timing") as bar:
             results = bench.run(sizes, dtypes, threads, contenders, out=True, functions=functions,
