@@ -201,8 +201,9 @@ partial_overlap16(const char *a, const char *b, npy_intp n)
 /* float16 elements [0, n) at a: the kernel set's float16 function (the
  * float32 kernels, rounded once where that is sure to be right) on
  * contiguous chunks, strided operands copied through stack buffers; the
- * elements it leaves (zeros, subnormals, overflow, NaN, near-ties) by
- * half_exact.  Same bits as half_exact on every element. */
+ * elements it leaves (overflow, NaN, near-ties, zeros from outside the
+ * float32 tables' range) by half_exact.  Same bits and flags as half_exact
+ * on every element. */
 
 static void
 half_range(const loop_call *c, char *const *a, npy_intp n)

@@ -69,3 +69,74 @@ def test_float16_flags_come_from_the_rounding():
     # tiny before rounding, rounded up to the smallest normal: still underflow
     with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
         gelu.gelu(np.array([-2.0**-13], np.float16))
+
+
+def _underflow_expected(d):
+    """NumPy's float16 conversion of the exact result d raises underflow
+    where d is below 2^-14 in magnitude and not a float16 itself."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        return (np.abs(d) < 2.0**-14) & (d.astype(np.float16).astype(np.float64) != d)
+
+
+def test_float16_underflow_flag_per_input():
+    # Tiny results (subnormals, zeros, the smallest normal from below) are
+    # rounded in the vector loops too: each must still raise underflow
+    # exactly where NumPy's conversion of the exact result does.  Every
+    # input, alone in a 16-lane array (the vector loop) and in a 1-element
+    # one (the scalar tail).  d = 0 from x != 0 (float64 underflow, x below
+    # about -38) is left out: there the float64 arithmetic raises it too.
+    import numpy as np
+
+    import gelu
+
+    x = np.arange(2**16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    x = x[np.isfinite(x)]
+    cases = [(name, None) for name in UNARY]
+    cases += [(name, gv) for name in ("gelu_backward", "gelu_tanh_backward") for gv in (0.3, 6e-8, 0.0)]
+    raised = []
+    old = np.seterrcall(lambda kind, flag: raised.append(flag))
+    try:
+        for name, gv in cases:
+            f = getattr(gelu, name)
+            with np.errstate(all="ignore"):
+                d = f(x.astype(np.float64)) if gv is None else f(x.astype(np.float64), np.float64(np.float16(gv)))
+            expected = _underflow_expected(d)
+            keep = (d != 0) | (x == 0)
+            for lanes in (16, 1):
+                got = np.zeros(len(x), bool)
+                with np.errstate(all="call"):
+                    for i, xi in enumerate(x):
+                        raised.clear()
+                        xs = np.full(lanes, xi)
+                        f(xs) if gv is None else f(xs, np.full(lanes, gv, np.float16))
+                        got[i] = bool(raised) and bool(raised[0] & 4)   # 4: underflow
+                wrong = np.nonzero((got != expected) & keep)[0]
+                assert len(wrong) == 0, f"{name} g={gv} lanes={lanes}: x = {x[wrong[:5]]}"
+    finally:
+        np.seterrcall(old)
+
+
+def test_float16_underflow_flag_on_mixed_arrays():
+    # The flag of a whole call: raised iff some element's result is tiny
+    # and inexact, wherever it sits among ordinary ones.
+    import numpy as np
+
+    import gelu
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n = int(rng.integers(1, 70))
+        x = rng.normal(0, 1, n).astype(np.float16)
+        if trial % 2:
+            x[rng.integers(0, n)] = np.float16(rng.choice([-5.0, -4.5, -6.0, 3e-6, -2.0**-13]))
+        with np.errstate(all="ignore"):
+            expected = bool(_underflow_expected(gelu.gelu(x.astype(np.float64))).any())
+        with np.errstate(under="raise"):
+            try:
+                gelu.gelu(x)
+                got = False
+            except FloatingPointError:
+                got = True
+        assert got == expected, x

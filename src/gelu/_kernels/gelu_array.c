@@ -608,38 +608,89 @@ static inline uint32_t f16_round_mag(uint32_t m) {
  * f16_round_mag gives them: NaN and overflow beyond 0x7bff) is sure to give the
  * correctly rounded float16 of the value r approximates, and a normal
  * number above the smallest (a value just below 2^-14 rounds up to it, and
- * NumPy's conversion reports that as underflow: the caller does those).  r
+ * NumPy's conversion reports that as underflow: f16_tiny_check does those).  r
  * is within 1.06 ulp of that value (f32_table.h; the double paths: 0.5).
  * For a normal float16 result the conversion drops r's low 13 bits and
  * rounds at 0x1000 in them; unless that boundary lies within 2 float32
- * ulps of r (low bits 0x0ffe to 0x1002), r and the value round alike.
- * Zeros, subnormals, overflow and NaN are left to the caller, whose float16
- * conversion also raises NumPy's underflow and overflow flags. */
+ * ulps of r (low bits 0x0ffe to 0x1002), r and the value round alike. */
 static inline int f16_round_sure(uint32_t rbits, uint32_t mag) {
     return (rbits & 0x1fffu) - 0x0ffeu > 4u && mag >= 0x0401u && mag <= 0x7bffu;
 }
 
-/* r rounded to float16 into *h; whether that is sure (f16_round_sure). */
-static inline int f16_round_checked(float r, uint16_t *h) {
+/* Results below 2^-14 in magnitude (float16 subnormals, zeros and the
+ * smallest normal reached from below).  NumPy's conversion of the exact
+ * result raises "underflow" for these unless it is exact: the float16
+ * loops return F16_TINY for them, and raise the flag themselves.
+ *
+ * With s = |r| 2^24 (exact) and k = s rounded to nearest even, the float16
+ * magnitude is k 2^-24 (k = 1024: the smallest normal).  The value r
+ * approximates is within 1.06 float32 ulps of r, at most 2^-12.9 in units
+ * of s (s < 2^10); so it rounds to the same k unless s is within
+ * F16_TINY_TOL of a half-way point, and it is inexact unless s is within
+ * F16_TINY_TOL of a nonzero k (k = 0: r != 0, and r has the value's sign
+ * and its magnitude within a factor 2).  r = 0 is the exact 0 only where
+ * the input was in the float32 tables' range (x = +-0, or g = +-0: no
+ * other input of theirs gives a result below 2^-149); elsewhere a 0 may be
+ * an underflowed float32, whose flags the caller's exact path keeps. */
+#define F16_TINY_BITS 0x38800000u   /* 2^-14 */
+#define F16_TINY_TOL 0x1p-12f
+enum { F16_REDO, F16_SURE, F16_TINY };
+
+static inline int f16_tiny_check(float r, int in_range, uint32_t *mag) {
+    float s = fabsf(r) * 0x1p24f;
+    float k = (s + 0x1p23f) - 0x1p23f;       /* to nearest even: 0 <= s < 2^23 */
+    float diff = fabsf(s - k);               /* exact */
+    *mag = (uint32_t)k;                      /* k <= 1024: the float16 bits */
+    if (r == 0.0f)
+        return in_range ? F16_SURE : F16_REDO;
+    return diff <= 0.5f - F16_TINY_TOL && (k == 0.0f || diff >= F16_TINY_TOL) ? F16_TINY : F16_REDO;
+}
+
+/* r rounded to float16 into *h; F16_SURE or F16_TINY where that is sure to
+ * be right (F16_TINY: a nonzero result below 2^-14, which raises NumPy's
+ * underflow flag), F16_REDO where the caller must compute it exactly.
+ * in_range: whether the input was in the float32 tables' range
+ * (f16_tiny_check). */
+static inline int f16_round_checked(float r, int in_range, uint16_t *h) {
     uint32_t u;
     memcpy(&u, &r, sizeof u);
     uint32_t mag = f16_round_mag(u & 0x7fffffffu);
+    int verdict = f16_round_sure(u, mag) ? F16_SURE : F16_REDO;
+    if ((u & 0x7fffffffu) < F16_TINY_BITS)
+        verdict = f16_tiny_check(r, in_range, &mag);
     *h = (uint16_t)(((u >> 16) & 0x8000u) | (mag & 0x7fffu));
-    return f16_round_sure(u, mag);
+    return verdict;
 }
 
 #ifdef GELU_F32_TABLE_AVX512
-/* f16_round_checked on the lanes of `valid` (vcvtps2ph, rounding to
- * nearest even; it suppresses only the inexact flag, and masked-off lanes
- * raise none): the float16 bits into *h, the lanes where they are sure as
- * the mask. */
-static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 r, __m256i *h) {
-    *h = _mm512_maskz_cvt_roundps_ph(valid, r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+/* f16_round_checked on the lanes of `valid`, all in the tables' range
+ * (vcvtps2ph, rounding to nearest even, subnormals included; it suppresses
+ * only the inexact flag, and masked-off lanes raise none): the float16
+ * bits into *h, the lanes where they are sure as the mask, and the lanes
+ * that are F16_TINY into *tiny. */
+static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 r, __m256i *h, __mmask16 *tiny) {
+    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    *h = _mm512_maskz_cvt_roundps_ph(valid, r, R);
     __m512i low = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x1fff));
     __m256i mag = _mm256_and_si256(*h, _mm256_set1_epi16(0x7fff));
-    return valid & _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
-         & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
-         & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
+    __mmask16 sure = valid & _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
+                   & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
+                   & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
+    __m512i a = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x7fffffff));
+    __mmask16 small = valid & _mm512_cmplt_epu32_mask(a, _mm512_set1_epi32(F16_TINY_BITS));
+    *tiny = 0;
+    if (small) {   /* rare in most data: f16_tiny_check on 16 lanes */
+        __m512 s = _mm512_mul_round_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(0x1p24f), R);
+        __m512 k = _mm512_roundscale_round_ps(s, _MM_FROUND_TO_NEAREST_INT, _MM_FROUND_NO_EXC);
+        __m512 diff = _mm512_abs_ps(_mm512_sub_round_ps(s, k, R));
+        __mmask16 ok = _mm512_cmp_ps_mask(diff, _mm512_set1_ps(0.5f - F16_TINY_TOL), _CMP_LE_OQ)
+                     & (_mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ)
+                        | _mm512_cmp_ps_mask(diff, _mm512_set1_ps(F16_TINY_TOL), _CMP_GE_OQ));
+        __mmask16 zero = _mm512_cmpeq_epu32_mask(a, _mm512_setzero_si512());
+        *tiny = small & ok & ~zero;
+        sure |= small & (ok | zero);
+    }
+    return sure;
 }
 #endif
 
@@ -651,35 +702,44 @@ static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 
  * writes, and the listed elements keep what out held (in place: their x),
  * so the caller still finds their inputs.  The float32 function's
  * floating-point flags are dropped: the caller's conversions raise the
- * flags of the results. */
+ * flags of the results it computes, and this raises underflow for the
+ * F16_TINY ones, as NumPy's conversion of the exact result would. */
 static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
                             ptrdiff_t n, ptrdiff_t *redo) {
     _Alignas(64) float xb[TBLOCK];
     _Alignas(64) float gb[TBLOCK];
+    _Alignas(64) float rb[TBLOCK];
     uint16_t hb[TBLOCK];
     unsigned char ok[TBLOCK];
     ptrdiff_t nredo = 0;
+    int tiny = 0;
     fexcept_t flags;
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
         widen16(f16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
-        f32fn(xb, g != NULL ? gb : NULL, xb, k);
+        f32fn(xb, g != NULL ? gb : NULL, rb, k);
         unsigned all_ok = 1;
         for (ptrdiff_t i = 0; i < k; i++) {
-            ok[i] = (unsigned char)f16_round_checked(xb[i], &hb[i]);
-            all_ok &= ok[i];
+            /* the tables' range, as the float32 loops decide it (grad2 is
+             * even, so |x| decides there too) */
+            int in_range = f32_table_in_range(xb[i]) && (g == NULL || f32_grad_g_ok(gb[i]));
+            ok[i] = (unsigned char)f16_round_checked(rb[i], in_range, &hb[i]);
+            all_ok &= ok[i] != F16_REDO;
+            tiny |= ok[i] == F16_TINY;
         }
         /* a select, not a branch, so that it vectorizes: out[i] keeps its
          * value where the element is left to the caller */
         for (ptrdiff_t i = 0; i < k; i++)
-            out[b + i] = ok[i] ? hb[i] : out[b + i];
+            out[b + i] = ok[i] != F16_REDO ? hb[i] : out[b + i];
         if (!all_ok)
             for (ptrdiff_t i = 0; i < k; i++)
-                if (!ok[i])
+                if (ok[i] == F16_REDO)
                     redo[nredo++] = b + i;
     }
     fesetexceptflag(&flags, FE_ALL_EXCEPT);
+    if (tiny)
+        feraiseexcept(FE_UNDERFLOW);
     return nredo;
 }
 
@@ -709,6 +769,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
     fexcept_t flags;
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
     int raised = fetestexcept(FE_ALL_EXCEPT);
+    int tiny = 0;   /* an F16_TINY result: raise underflow at the end */
     for (ptrdiff_t b = 0; b < n16; b += TBLOCK) {
         ptrdiff_t k = n16 - b < TBLOCK ? n16 - b : TBLOCK, nbad = 0;
         for (ptrdiff_t v = 0; v < k; v += 16) {
@@ -720,7 +781,9 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             __mmask16 in;
             __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
             __m256i h;
-            __mmask16 sure = f16_round_checked16(in, r, &h);
+            __mmask16 tiny16;
+            __mmask16 sure = f16_round_checked16(in, r, &h, &tiny16);
+            tiny |= tiny16;
             _mm256_mask_storeu_epi16(out + b + v, sure, h);
             if (sure != 0xFFFF) {
                 __mmask16 off = (__mmask16)~in;
@@ -738,7 +801,9 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             f32_table_load(t, &regs);
             for (ptrdiff_t i = 0; i < nbad; i++) {
                 uint16_t h;
-                if (f16_round_checked(res[i], &h))
+                int verdict = f16_round_checked(res[i], 0, &h);
+                tiny |= verdict == F16_TINY;
+                if (verdict != F16_REDO)
                     out[bad_at[i]] = h;
                 else
                     redo[nredo++] = bad_at[i];
@@ -747,6 +812,8 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
     }
     if (fetestexcept(FE_ALL_EXCEPT) != raised)
         fesetexceptflag(&flags, FE_ALL_EXCEPT);
+    if (tiny)
+        feraiseexcept(FE_UNDERFLOW);
     if (n16 < n) {
         ptrdiff_t more = f16_blocks(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
         for (ptrdiff_t i = 0; i < more; i++)

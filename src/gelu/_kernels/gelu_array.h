@@ -55,8 +55,10 @@ typedef struct {
     gelu_array_fn bf16[GELU_N_FUNCS];
     /* float16 in and out, as uint16 bit patterns: widened to float32
      * (exact), computed by the f32 functions above, rounded once to
-     * float16 where that is sure to give the correctly rounded result and
-     * it is a normal number (see gelu_array.c).  Returns how many elements
+     * float16 where that is sure to give the correctly rounded result (see
+     * gelu_array.c; it raises FE_UNDERFLOW where NumPy's conversion of the
+     * exact result would, for the results below 2^-14 it rounds itself).
+     * Returns how many elements
      * it left to the caller, their indices in redo (room for n), with their
      * out[i] not written: the caller computes those with narrow_* below. */
     gelu_f16_fn f16[GELU_N_FUNCS];
