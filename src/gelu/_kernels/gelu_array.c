@@ -327,22 +327,38 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
     return _mm512_mask_mov_ps(r, g_zero, z);
 }
 
-/* Per block: the fast formula on 16 lanes at a time, stored whole, with
- * the out-of-range inputs packed into `bad_x` (and `bad_g`) before the
- * store (so an in-place call loses nothing); then the double loop on
- * those, and its results expanded back over their lanes.  No call in the
- * first loop, so the table stays in registers.  grad: 1 for g * grad(x)
- * from a gradient table (g NULL: g = 1), 2 for grad2(x) from a
- * second-derivative table (the gradient kernel at -|x|, g = 1), 0 for
- * GELU(x); a constant wherever this
- * is inlined. */
+/* Whether n-element float arrays at a and b share memory without being
+ * the same elements (out = x exactly is in place). */
+static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t n) {
+    return a != b && (uintptr_t)a < (uintptr_t)(b + n) && (uintptr_t)b < (uintptr_t)(a + n);
+}
+
+/* Per block, two passes with no branch that depends on the data inside the
+ * block (a branch per 16 lanes on whether any input is out of range costs
+ * more than the formula itself when that is about an even bet, as for
+ * x with a standard deviation of 2):
+ *   1. the fast formula on 16 lanes at a time, stored by a masked store
+ *      on the lanes in range only, the in-range masks kept;
+ *   2. only if some lane was out of range: those lanes' x (and g) packed
+ *      from the inputs, the double loop on them, and its results expanded
+ *      back over their lanes, again for every vector whatever its mask.
+ * The lanes out of range are not written by pass 1, so an in-place call
+ * (out = x or out = g) still finds their inputs in pass 2; an output that
+ * partly overlaps an input (NumPy passes out = y[:-1] with x = y[1:]
+ * uncopied) could overwrite them, so then the block's inputs are copied
+ * first.  No call in the first pass, so the table stays in registers.
+ * grad: 1 for g * grad(x) from a gradient table (g NULL: g = 1), 2 for
+ * grad2(x) from a second-derivative table (the gradient kernel at -|x|,
+ * g = 1), 0 for GELU(x); a constant wherever this is inlined. */
 static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
                                               const float *x, const float *g, float *out, ptrdiff_t n) {
     __mmask16 ok[TBLOCK / 16];
-    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK];
+    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK + 16];
+    float x_copy[TBLOCK], g_copy[TBLOCK];
     f32_table_regs regs;
     f32_table_load(t, &regs);
     const __m512 one = _mm512_set1_ps(1.0f);
+    int copy = f32_partial_overlap(x, out, n) || (grad == 1 && g != NULL && f32_partial_overlap(g, out, n));
     ptrdiff_t b = 0;
     /* Up to 15 elements one by one so that `out` is 64-byte aligned:
      * stores that straddle two cache lines cost two (NumPy aligns to 16). */
@@ -351,43 +367,58 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
         head++;
     while (b < n) {
         ptrdiff_t k = b == 0 && head > 0 ? head : (n - b < TBLOCK ? n - b : TBLOCK);
-        ptrdiff_t nv = k / 16, nbad = 0;
-        for (ptrdiff_t v = 0; v < nv; v++) {
-            __m512 xv = _mm512_loadu_ps(x + b + 16 * v);
-            __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(g + b + 16 * v) : one;
-            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
-            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &ok[v]) : f32_table_value16(&regs, xv, &ok[v]);
-            _mm512_storeu_ps(out + b + 16 * v, r);
-            if (ok[v] != 0xFFFF) {
-                __mmask16 off = (__mmask16)~ok[v];
-                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
-                if (grad)
-                    _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
-                nbad += __builtin_popcount(off);
-            }
+        ptrdiff_t nv = k / 16;
+        const float *xb = x + b, *gb = g != NULL ? g + b : NULL;
+        if (copy) {
+            xb = memcpy(x_copy, xb, (size_t)k * sizeof *xb);
+            if (grad == 1 && g != NULL)
+                gb = memcpy(g_copy, gb, (size_t)k * sizeof *gb);
         }
-        unsigned char tail_in[16];   /* in place, x is gone once out is written */
+        uint64_t bad_vectors = 0;   /* bit v: vector v has a lane out of range */
+        int tail_bad = 0;
+        for (ptrdiff_t v = 0; v < nv; v++) {
+            __m512 xv = _mm512_loadu_ps(xb + 16 * v);
+            __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(gb + 16 * v) : one;
+            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
+            __mmask16 in;
+            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+            _mm512_mask_storeu_ps(out + b + 16 * v, in, r);
+            ok[v] = in;
+            bad_vectors |= (uint64_t)(in != 0xFFFF) << v;
+        }
+        ptrdiff_t nbad = 0;
+        unsigned char tail_in[16];
         for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
-            float xi = x[b + i], gi = grad == 1 && g != NULL ? g[b + i] : 1.0f;
+            float xi = xb[i], gi = grad == 1 && g != NULL ? gb[i] : 1.0f;
             float xk = grad == 2 ? -fabsf(xi) : xi;
             tail_in[i - 16 * nv] = (unsigned char)(grad ? f32_grad_in_range(xk, gi) : f32_table_in_range(xi));
-            if (tail_in[i - 16 * nv]) {
+            if (tail_in[i - 16 * nv])
                 out[b + i] = grad ? f32_grad_value(t, xk, gi) : f32_table_value(t, xi);
-            } else {
-                bad_x[nbad] = xi;
-                bad_g[nbad++] = gi;
-            }
+            else
+                tail_bad = 1;
         }
-        if (nbad > 0) {
-            f32_blocks(narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
+        if (bad_vectors != 0 || tail_bad) {
+            for (uint64_t m = bad_vectors; m != 0; m &= m - 1) {
+                ptrdiff_t v = __builtin_ctzll(m);
+                __mmask16 off = (__mmask16)~ok[v];
+                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, _mm512_loadu_ps(xb + 16 * v)));
+                if (grad == 1 && g != NULL)
+                    _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, _mm512_loadu_ps(gb + 16 * v)));
+                nbad += __builtin_popcount(off);
+            }
+            for (ptrdiff_t i = 16 * nv; i < k; i++)
+                if (!tail_in[i - 16 * nv]) {
+                    bad_x[nbad] = xb[i];
+                    bad_g[nbad++] = grad == 1 && g != NULL ? gb[i] : 1.0f;
+                }
+            f32_blocks(narrow, bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
             ptrdiff_t pos = 0;
-            for (ptrdiff_t v = 0; v < nv; v++) {
-                if (ok[v] != 0xFFFF) {
-                    __mmask16 off = (__mmask16)~ok[v];
-                    _mm512_mask_storeu_ps(out + b + 16 * v, off, _mm512_maskz_expandloadu_ps(off, res + pos));
-                    pos += __builtin_popcount(off);
-                }
+            for (uint64_t m = bad_vectors; m != 0; m &= m - 1) {
+                ptrdiff_t v = __builtin_ctzll(m);
+                __mmask16 off = (__mmask16)~ok[v];
+                _mm512_mask_storeu_ps(out + b + 16 * v, off, _mm512_maskz_expand_ps(off, _mm512_loadu_ps(res + pos)));
+                pos += __builtin_popcount(off);
             }
             for (ptrdiff_t i = 16 * nv; i < k; i++)
                 if (!tail_in[i - 16 * nv])
@@ -663,34 +694,38 @@ static inline int f16_round_checked(float r, int in_range, uint16_t *h) {
 }
 
 #ifdef GELU_F32_TABLE_AVX512
-/* f16_round_checked on the lanes of `valid`, all in the tables' range
- * (vcvtps2ph, rounding to nearest even, subnormals included; it suppresses
- * only the inexact flag, and masked-off lanes raise none): the float16
- * bits into *h, the lanes where they are sure as the mask, and the lanes
- * that are F16_TINY into *tiny. */
-static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 r, __m256i *h, __mmask16 *tiny) {
-    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-    *h = _mm512_maskz_cvt_roundps_ph(valid, r, R);
+/* f16_round_checked on the lanes of `valid` (vcvtps2ph, rounding to
+ * nearest even; it suppresses only the inexact flag, and masked-off lanes
+ * raise none): the float16 bits into *h, the lanes where they are sure and
+ * at least 2^-14 as the mask.  The results below 2^-14 are left to
+ * f16_tiny_checked16 (rare: its work would slow the common loop). */
+static GELU_ALWAYS_INLINE __mmask16 f16_round_checked16(__mmask16 valid, __m512 r, __m256i *h) {
+    *h = _mm512_maskz_cvt_roundps_ph(valid, r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m512i low = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x1fff));
     __m256i mag = _mm256_and_si256(*h, _mm256_set1_epi16(0x7fff));
-    __mmask16 sure = valid & _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
-                   & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
-                   & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
+    return valid & _mm512_cmpgt_epu32_mask(_mm512_sub_epi32(low, _mm512_set1_epi32(0x0ffe)), _mm512_set1_epi32(4))
+         & _mm256_cmpge_epu16_mask(mag, _mm256_set1_epi16(0x0401))
+         & _mm256_cmple_epu16_mask(mag, _mm256_set1_epi16(0x7bff));
+}
+
+/* f16_tiny_check on the lanes of `valid` (in the tables' range) whose r is
+ * below 2^-14: the float16 bits into *h (vcvtps2ph rounds onto the
+ * subnormal grid), the lanes where they are sure as the mask, the
+ * F16_TINY ones into *tiny. */
+static GELU_ALWAYS_INLINE __mmask16 f16_tiny_checked16(__mmask16 valid, __m512 r, __m256i *h, __mmask16 *tiny) {
+    const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     __m512i a = _mm512_and_si512(_mm512_castps_si512(r), _mm512_set1_epi32(0x7fffffff));
     __mmask16 small = valid & _mm512_cmplt_epu32_mask(a, _mm512_set1_epi32(F16_TINY_BITS));
-    *tiny = 0;
-    if (small) {   /* rare in most data: f16_tiny_check on 16 lanes */
-        __m512 s = _mm512_mul_round_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(0x1p24f), R);
-        __m512 k = _mm512_roundscale_round_ps(s, _MM_FROUND_TO_NEAREST_INT, _MM_FROUND_NO_EXC);
-        __m512 diff = _mm512_abs_ps(_mm512_sub_round_ps(s, k, R));
-        __mmask16 ok = _mm512_cmp_ps_mask(diff, _mm512_set1_ps(0.5f - F16_TINY_TOL), _CMP_LE_OQ)
-                     & (_mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ)
-                        | _mm512_cmp_ps_mask(diff, _mm512_set1_ps(F16_TINY_TOL), _CMP_GE_OQ));
-        __mmask16 zero = _mm512_cmpeq_epu32_mask(a, _mm512_setzero_si512());
-        *tiny = small & ok & ~zero;
-        sure |= small & (ok | zero);
-    }
-    return sure;
+    *h = _mm512_maskz_cvt_roundps_ph(small, r, R);
+    __m512 s = _mm512_mul_round_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(0x1p24f), R);
+    __m512 k = _mm512_roundscale_round_ps(s, _MM_FROUND_TO_NEAREST_INT, _MM_FROUND_NO_EXC);
+    __m512 diff = _mm512_abs_ps(_mm512_sub_round_ps(s, k, R));
+    __mmask16 ok = _mm512_cmp_ps_mask(diff, _mm512_set1_ps(0.5f - F16_TINY_TOL), _CMP_LE_OQ)
+                 & (_mm512_cmp_ps_mask(k, _mm512_setzero_ps(), _CMP_EQ_OQ)
+                    | _mm512_cmp_ps_mask(diff, _mm512_set1_ps(F16_TINY_TOL), _CMP_GE_OQ));
+    __mmask16 zero = _mm512_cmpeq_epu32_mask(a, _mm512_setzero_si512());
+    *tiny = small & ok & ~zero;
+    return small & (ok | zero);
 }
 #endif
 
@@ -770,31 +805,55 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
     int raised = fetestexcept(FE_ALL_EXCEPT);
     int tiny = 0;   /* an F16_TINY result: raise underflow at the end */
+    __mmask16 in_range[TBLOCK / 16], sure_at[TBLOCK / 16];
     for (ptrdiff_t b = 0; b < n16; b += TBLOCK) {
         ptrdiff_t k = n16 - b < TBLOCK ? n16 - b : TBLOCK, nbad = 0;
-        for (ptrdiff_t v = 0; v < k; v += 16) {
-            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + v)), _MM_FROUND_NO_EXC);
+        /* Two passes, as in f32_table_loop: no branch per 16 lanes.  The
+         * lanes not stored keep their input (in place), and the caller
+         * copied any input that partly overlaps out. */
+        uint64_t unsure_vectors = 0;   /* bit v: vector v has a lane not stored */
+        for (ptrdiff_t v = 0; v < k / 16; v++) {
+            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + 16 * v)), _MM_FROUND_NO_EXC);
             __m512 gv = grad == 1 && g != NULL
-                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + v)), _MM_FROUND_NO_EXC)
+                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + 16 * v)), _MM_FROUND_NO_EXC)
                       : one;
             __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
             __mmask16 in;
             __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
             __m256i h;
-            __mmask16 tiny16;
-            __mmask16 sure = f16_round_checked16(in, r, &h, &tiny16);
-            tiny |= tiny16;
-            _mm256_mask_storeu_epi16(out + b + v, sure, h);
-            if (sure != 0xFFFF) {
-                __mmask16 off = (__mmask16)~in;
-                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
-                _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
-                __m512i at = _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)(b + v)));
-                _mm512_storeu_si512(bad_at + nbad, _mm512_maskz_compress_epi32(off, at));
-                nbad += __builtin_popcount(off);
-                for (unsigned m = (unsigned)(in & ~sure) & 0xFFFFu; m != 0; m &= m - 1)
-                    redo[nredo++] = b + v + __builtin_ctz(m);
+            __mmask16 sure = f16_round_checked16(in, r, &h);
+            _mm256_mask_storeu_epi16(out + b + 16 * v, sure, h);
+            in_range[v] = in;
+            sure_at[v] = sure;
+            unsure_vectors |= (uint64_t)(sure != 0xFFFF) << v;
+        }
+        for (uint64_t m = unsure_vectors; m != 0; m &= m - 1) {
+            ptrdiff_t v = __builtin_ctzll(m);
+            __mmask16 off = (__mmask16)~in_range[v];
+            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + 16 * v)), _MM_FROUND_NO_EXC);
+            __m512 gv = grad == 1 && g != NULL
+                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + 16 * v)), _MM_FROUND_NO_EXC)
+                      : one;
+            _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
+            _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
+            __m512i at = _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)(b + 16 * v)));
+            _mm512_storeu_si512(bad_at + nbad, _mm512_maskz_compress_epi32(off, at));
+            nbad += __builtin_popcount(off);
+            __mmask16 left = in_range[v] & ~sure_at[v];
+            if (left) {
+                /* the formula again on this vector, for its results below 2^-14 */
+                __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;
+                __mmask16 in;
+                __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+                __m256i h;
+                __mmask16 tiny16;
+                __mmask16 sure = f16_tiny_checked16(left, r, &h, &tiny16);
+                _mm256_mask_storeu_epi16(out + b + 16 * v, sure, h);
+                tiny |= tiny16;
+                left &= ~sure;
             }
+            for (unsigned u = (unsigned)left & 0xFFFFu; u != 0; u &= u - 1)
+                redo[nredo++] = b + 16 * v + __builtin_ctz(u);
         }
         if (nbad > 0) {
             f32fn(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
