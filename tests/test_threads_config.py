@@ -89,7 +89,16 @@ def test_environment_variable_sets_the_thread_count():
     assert res.stdout.strip() == "3"
 
 
-@pytest.mark.parametrize("value", ["0", "two", "1.5", "100000"])
+def test_environment_variable_may_have_spaces_around_it():
+    res = run_python("import gelu; print(gelu.get_num_threads())", GELU_NUM_THREADS=" 3\t")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "3" and "Warning" not in res.stderr
+
+
+# int() reads 1_0, +5 and other scripts' digits (Arabic-Indic 5, fullwidth
+# 4); superscript 2 is one str.isdigit() takes.  Only 0-9 count.
+@pytest.mark.parametrize("value", ["0", "two", "1.5", "100000", "1_0", "+5", "-2", "3e0", "0x4",
+                                   "\u0665", "\uff14", "\u00b2"])
 def test_bad_environment_variable_warns_with_its_name_and_keeps_the_default(value):
     # Reported, not fatal: the import (and the gelu command) still works.
     res = run_python("import os, gelu; print(gelu.get_num_threads() == len(os.sched_getaffinity(0)))",
@@ -97,6 +106,7 @@ def test_bad_environment_variable_warns_with_its_name_and_keeps_the_default(valu
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "True"
     assert "RuntimeWarning" in res.stderr and "GELU_NUM_THREADS must be an int" in res.stderr
+    assert "in the digits 0-9" in res.stderr
     assert repr(value) in res.stderr
 
 
@@ -140,6 +150,15 @@ def test_environment_variable_forces_the_isa():
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "True"
     assert "RuntimeWarning" in res.stderr and "GELU_ISA" in res.stderr and "'sse9'" in res.stderr
+
+
+# Names match exactly (spaces around aside): no case folding, no lookalikes.
+@pytest.mark.parametrize("value", ["BASELINE", "baseline2", "\uff42aseline"])   # fullwidth b
+def test_environment_isa_names_match_exactly(value):
+    res = run_python("import gelu; print(gelu._get_isa() == gelu._isa_available()[-1])", GELU_ISA=value)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "True"
+    assert "RuntimeWarning" in res.stderr and "GELU_ISA" in res.stderr and repr(value) in res.stderr
 
 
 # --- same bits for every thread count and kernel set --------------------------

@@ -19,9 +19,16 @@ __all__ = ["sizes", "threads", "thread_count", "positive_int", "int_between", "s
 MAX_SIZE = 10**12    # array sizes beyond any machine's memory are refused up front
 MAX_THREADS = 512    # gelu.set_num_threads's limit
 
+_NUMBER = r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+
 # A negative number as an option's value, exponent forms included (-1e3),
 # which argparse's own pattern (-1, -1.5) would take for an option name.
-NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+NEGATIVE_NUMBER = re.compile(rf"^-{_NUMBER}$")
+
+# What the whole-number parsers read: the forms above, or without the sign,
+# in ASCII digits (int() and float() also take 1_000, +5 and the digits of
+# other scripts, which \d matches unless re.ASCII).
+DECIMAL = re.compile(rf"-?{_NUMBER}", re.ASCII)
 
 
 def allow_negative_numbers(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -39,8 +46,11 @@ def _number(text: str, what: str) -> float:
 
 
 def _whole(text: str) -> int | None:
-    """A whole number written as an int or in exponent form (1000, 1e3,
-    1.5e3), else None."""
+    """A whole number written in ASCII digits as an int or in exponent form
+    (1000, 1e3, 1.5e3), spaces around it allowed, else None."""
+    text = text.strip()
+    if not DECIMAL.fullmatch(text):
+        return None
     try:
         return int(text)        # exact, however long
     except ValueError:

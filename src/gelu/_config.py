@@ -89,9 +89,12 @@ def _apply_environment() -> None:
     count = default
     if env:
         try:
+            # int() alone would also take 1_0, +5 and other scripts' digits.
+            if not (env.isascii() and env.isdigit()):
+                raise ValueError(env)
             count = _check_count(int(env), "GELU_NUM_THREADS")
         except ValueError:
-            _warn(f"GELU_NUM_THREADS must be an int from 1 to {MAX_THREADS}, got {env!r}; "
+            _warn(f"GELU_NUM_THREADS must be an int from 1 to {MAX_THREADS} in the digits 0-9, got {env!r}; "
                   f"using {default} (the CPUs available)")
     _ufuncs._set_num_threads(count)
     isa = os.environ.get("GELU_ISA", "").strip()

@@ -29,6 +29,7 @@ def test_bench_compares_gelu_with_the_named_contenders(cli):
     (("--dtypes", "int8"), "unknown dtype"),
     (("--functions", "relu"), "unknown function"),
     (("--threads", "0"), "--threads"),
+    (("--threads", "1,1_0"), "got '1_0'"),
     (("--plot", "x.txt"), "suffix"),
     (("--plot", ""), "needs a file name"),
     (("--min-time", "nan"), "--min-time"),

@@ -162,14 +162,25 @@ def run_16bit(dtype_name: str, g: float = DEFAULT_G) -> ExhaustiveResult:
     return result
 
 
+def result_table(res: ExhaustiveResult, bound: float = 1.0) -> tuple[str, list[str], list[list[str]], str]:
+    """The result as (title line, column names, rows of cells, alignment per
+    column), for ``format_result`` and for ``gelu verify``'s own table."""
+    title = (f"{res.dtype} inputs checked: {res.checked:,} (stride {res.stride}) in {res.seconds:.0f} s; "
+             f"backward functions at g = {res.g!r}" + ("; INTERRUPTED" if res.interrupted else ""))
+    columns = ["function", "max ulp", "at x", "bad specials", f"verdict (bound {bound} ulp)"]
+    rows = [[r.name, f"{r.max_ulp:.8f}", repr(r.worst_x), str(r.bad_special),
+             "pass" if r.max_ulp <= bound and r.bad_special == 0 else "FAIL"]
+            for r in res.functions.values()]
+    return title, columns, rows, "lrrrl"
+
+
 def format_result(res: ExhaustiveResult, bound: float = 1.0) -> str:
-    lines = [f"{res.dtype} inputs checked: {res.checked:,} (stride {res.stride}) in {res.seconds:.0f} s; "
-             f"backward functions at g = {res.g!r}" + ("; INTERRUPTED" if res.interrupted else "")]
-    lines.append(f"{'function':20s} {'max ulp':>10s}  {'at x':>16s}  {'bad specials':>12s}  verdict (bound {bound} ulp)")
-    for r in res.functions.values():
-        ok = r.max_ulp <= bound and r.bad_special == 0
-        lines.append(f"{r.name:20s} {r.max_ulp:10.8f}  {r.worst_x!r:>16}  {r.bad_special:12d}  {'pass' if ok else 'FAIL'}")
-    return "\n".join(lines)
+    # The same table as the gelu command prints in a pipe; imported here so
+    # that importing this module stays free of the command line's code.
+    from gelu.cli._output import plain_table
+
+    title, columns, rows, align = result_table(res, bound)
+    return title + "\n" + plain_table(columns, rows, align)
 
 
 def main(argv=None) -> int:
@@ -179,7 +190,7 @@ def main(argv=None) -> int:
                     help="check every STRIDE-th bit pattern (1 = all)")
     ap.add_argument("--g", type=_argtypes.finite_float, default=DEFAULT_G,
                     help="multiplier for the backward functions (nonzero and finite in float32)")
-    ap.add_argument("--threads", type=_argtypes.positive_int, default=None)
+    ap.add_argument("--threads", type=_argtypes.thread_count, default=None)
     args = ap.parse_args(argv)
     g32 = np.float32(args.g) if abs(args.g) < 3.5e38 else np.float32(np.inf)
     if not (np.isfinite(g32) and g32 != 0):

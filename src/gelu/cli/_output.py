@@ -27,6 +27,31 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def _aligns(columns: Sequence[str], align: Sequence[str] | None) -> list[str]:
+    """'l' or 'r' per column; by default names on the left, numbers on the right."""
+    return list(align) if align is not None else ["l"] + ["r"] * (len(columns) - 1)
+
+
+def plain_table(columns: Sequence[str], rows: Sequence[Sequence[str]],
+                align: Sequence[str] | None = None) -> str:
+    """``rows`` under ``columns`` as text, each column as wide as its widest
+    cell, two spaces apart, with a rule of dashes under the names.
+
+    The table of every command in a pipe, and of the ``python -m`` tools that
+    print the same results (they have no ``Output``).
+    """
+    align = _aligns(columns, align)
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(c)
+              for i, c in enumerate(columns)]
+
+    def fmt(cells):
+        out = [str(c).rjust(w) if how == "r" else str(c).ljust(w)
+               for c, w, how in zip(cells, widths, align)]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([fmt(columns), "  ".join("-" * w for w in widths), *map(fmt, rows)])
+
+
 class Output:
     """Printer for one command run.  ``fancy=None`` decides from the streams."""
 
@@ -76,7 +101,7 @@ class Output:
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]],
               title: str | None = None, align: Sequence[str] | None = None) -> None:
         """Print ``rows`` under ``columns``; ``align`` holds 'l' or 'r' per column."""
-        align = list(align) if align is not None else ["l"] + ["r"] * (len(columns) - 1)
+        align = _aligns(columns, align)
         if self._console is not None:
             from rich.table import Table
 
@@ -89,18 +114,7 @@ class Output:
             return
         if title:
             print(title, file=self.stdout)
-        widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(c)
-                  for i, c in enumerate(columns)]
-
-        def fmt(cells):
-            out = [str(c).rjust(w) if how == "r" else str(c).ljust(w)
-                   for c, w, how in zip(cells, widths, align)]
-            return "  ".join(out).rstrip()
-
-        print(fmt(columns), file=self.stdout)
-        print("  ".join("-" * w for w in widths), file=self.stdout)
-        for row in rows:
-            print(fmt(row), file=self.stdout)
+        print(plain_table(columns, rows, align), file=self.stdout)
 
     # -- progress -----------------------------------------------------------
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from gelu import _argtypes
 from gelu.cli._errors import CLIError, UsageError
 from gelu.cli._output import Output
 
@@ -39,7 +40,7 @@ G_LIMITS = {"float32": (2.0**-150, (2 - 2.0**-24) * 2.0**127),
 def add_arguments(parser) -> None:
     parser.add_argument("--exhaustive", action="store_true",
                         help="check every input (float32: 2**32 of them)")
-    parser.add_argument("--stride", type=int, default=None, metavar="N",
+    parser.add_argument("--stride", type=_argtypes.positive_int, default=None, metavar="N",
                         help="float32 only: check every N-th bit pattern instead (a sample)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"),
                         help="float32 (default), float16 or bfloat16")
@@ -48,7 +49,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bound", type=float, default=1.0, metavar="ULP",
                         help="pass if every max error is at most this (default: 1.0, the documented bound)")
     parser.add_argument("--g", type=float, default=0.3, help="multiplier g of the backward functions (default 0.3)")
-    parser.add_argument("--threads", type=int, default=None, help="worker threads (default: all CPUs)")
+    parser.add_argument("--threads", type=_argtypes.thread_count, default=None,
+                        help="worker threads, 1 to 512 (default: all CPUs)")
 
 
 def _functions(given) -> list[str]:
@@ -74,14 +76,10 @@ def run(args, out: Output) -> int:
     names = _functions(args.function)
     if not args.exhaustive and args.stride is None:
         raise UsageError("say --exhaustive (every input) or --stride N (a sample)")
-    if args.stride is not None and args.stride < 1:
-        raise UsageError("--stride must be at least 1")
     if args.exhaustive and args.stride not in (None, 1):
         raise UsageError("--exhaustive and --stride N > 1 contradict each other")
     if args.bound <= 0 or args.bound != args.bound:
         raise UsageError("--bound must be a positive number of ulps")
-    if args.threads is not None and args.threads < 1:
-        raise UsageError("--threads must be at least 1")
     # g is used in the checked dtype: one that rounds to 0 there makes every
     # backward result 0 (nothing measured), one that rounds to infinity (or
     # NaN) reports its overflow as an error.  Accepted: lo < |g| < hi, half
@@ -121,8 +119,9 @@ def run(args, out: Output) -> int:
 
             res = exhaustive.run(stride=stride, g=args.g, threads=args.threads, progress=progress)
     res.functions = {n: res.functions[n] for n in names}
-    for line in exhaustive.format_result(res, args.bound).splitlines():
-        out.line(line)
+    title, columns, rows, align = exhaustive.result_table(res, args.bound)
+    out.line(title)  # a status line, too long for a table title (rich would wrap it)
+    out.table(columns, rows, align=align)
     ok = all(r.max_ulp <= args.bound and r.bad_special == 0 for r in res.functions.values())
     out.line("PASS" if ok and not res.interrupted else ("INTERRUPTED" if res.interrupted else "FAIL"))
     if res.interrupted:
