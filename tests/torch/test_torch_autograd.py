@@ -178,6 +178,46 @@ def test_lean_training_path_matches_the_general_path(approximate):
 
 
 @pytest.mark.parametrize("approximate", VARIANTS)
+def test_lean_backward_leaves_the_kernel_call_to_the_general_path(approximate):
+    # The lean backward runs the kernel on data pointers only for contiguous,
+    # unnegated operands of the forward's dtype and shape.  Negated views, a
+    # stride-0 gradient, and an x whose .data was replaced after the forward
+    # (no version bump, so autograd lets it through) must not reach it.
+    ref = BACKWARD[approximate]
+    forward = {"none": gelu.gelu, "tanh": gelu.gelu_tanh}[approximate]
+    base = torch.linspace(-7, 3, 100, dtype=torch.float32)
+    g = torch.linspace(-1, 2, 100, dtype=torch.float32)
+    cases = {
+        "negated x": (torch._neg_view(base.clone()).requires_grad_(), g),
+        "negated g": (base.clone().requires_grad_(), torch._neg_view(g.clone())),
+        "expanded g": (base.clone().requires_grad_(), g[:1].expand(100)),
+    }
+    for name, (x, go) in cases.items():
+        y = gt.gelu(x, approximate=approximate)
+        assert type(y.grad_fn).__name__.startswith("_GeluPlainCPU"), name
+        np.testing.assert_array_equal(y.detach().numpy(), forward(x.detach().resolve_neg().numpy()), err_msg=name)
+        y.backward(go)
+        expected = ref(x.detach().resolve_neg().numpy(), go.resolve_neg().contiguous().numpy())
+        np.testing.assert_array_equal(x.grad.numpy(), expected, err_msg=name)
+
+    x = base.reshape(10, 10).clone().requires_grad_()
+    y = gt.gelu(x, approximate=approximate)
+    x.data = base.reshape(10, 10).t().clone().t()   # same values' transpose, strided
+    y.backward(g.reshape(10, 10))
+    np.testing.assert_array_equal(x.grad.numpy(), ref(x.detach().numpy(), g.reshape(10, 10).numpy()))
+    x = base.clone().requires_grad_()
+    y = gt.gelu(x, approximate=approximate)
+    x.data = base.double()
+    with pytest.raises(TypeError, match="dtype"):   # not the float32 loop on float64 memory
+        y.backward(g)
+    x = base.clone().requires_grad_()
+    y = gt.gelu(x, approximate=approximate)
+    x.data = base.reshape(10, 10).clone()
+    with pytest.raises(ValueError, match="shape"):
+        y.backward(g)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
 def test_batched_gradients_with_create_graph_stay_in_the_graph(approximate):
     # jacobian(vectorize=True, create_graph=True) and hessian(vectorize=True)
     # batch the incoming gradients themselves; the result must still be

@@ -20,7 +20,7 @@ import torch
 
 from . import _cpu, _ops
 
-__all__ = ["gelu", "gelu_backward", "gelu_plain_cpu"]
+__all__ = ["gelu", "gelu_backward", "PLAIN_CPU"]
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
@@ -146,14 +146,19 @@ def _gelu_save(ctx, x, approximate):
     ctx.approximate = approximate
 
 
-def _gelu_vjp(ctx, grad):
-    (x,) = ctx.saved_tensors
+def _vjp(grad, x, approximate):
+    """g * f'(x), the reverse-mode derivative, for any operands."""
     if not _is_grad_enabled() and _plain_cpu_pair(grad, x):
         # No graph of the backward wanted (no create_graph, so no double
         # backward through it): the kernel itself, without _Backward's
         # autograd.Function wrapper (about 12 us a call).
-        return _kernel_or_op(_cpu.backward, _Backward.apply, grad, x, ctx.approximate), None
-    return _backward_node(grad, x, ctx.approximate), None
+        return _kernel_or_op(_cpu.backward, _Backward.apply, grad, x, approximate)
+    return _backward_node(grad, x, approximate)
+
+
+def _gelu_vjp(ctx, grad):
+    (x,) = ctx.saved_tensors
+    return _vjp(grad, x, ctx.approximate), None
 
 
 def _gelu_jvp(ctx, t_x, t_approximate):
@@ -192,22 +197,65 @@ class _GeluEager(torch.autograd.Function):
     jvp = staticmethod(_gelu_jvp)
 
 
-class _GeluPlainCPU(torch.autograd.Function):
-    """The same function for the common training call: a plain strided CPU
-    tensor of a supported dtype, no functorch transform and no forward-mode
-    level active (``functional.gelu`` checks all that before choosing it).
-    The forward calls the kernel with no further checks; with no dual level
-    there can be no tangent, so nothing is saved for forward mode.  The
-    Python around ``apply`` is most of a 1000-element training step (the
-    autograd engine is the rest), so this path is kept to the minimum."""
+_Tensor = torch.Tensor
+_strided = torch.strided
+_empty_like = torch.empty_like
+_apply_contiguous = _cpu._apply_contiguous
 
-    @staticmethod
-    def forward(ctx, x, approximate):
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        return _cpu.forward(x, approximate)
 
-    backward = staticmethod(_gelu_vjp)
+def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop):
+    """The Function for the common training call with one variant and dtype,
+    its kernels given as ``_apply_contiguous``'s function indices and loop."""
+
+    class _GeluPlainCPU(torch.autograd.Function):
+        """GELU for the common training call: a plain strided CPU tensor of
+        this dtype, no functorch transform and no forward-mode level active
+        (``functional.gelu`` checks all that before choosing it).  The Python
+        around ``apply`` is most of a 1000-element training step (the
+        autograd engine is the rest), so this path is kept to the minimum:
+        one class per variant and dtype, so that the kernels are constants
+        rather than looked up from ``approximate`` or kept on ``ctx``;
+        nothing saved for forward mode (with no dual level there can be no
+        tangent); the forward calls the kernel with no further checks."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            if x.is_contiguous() and not x.is_neg():
+                out = _empty_like(x)
+                _apply_contiguous(forward_index, loop, x.data_ptr(), 0, out.data_ptr(), x.numel())
+                return out
+            return _cpu.forward(x, approximate)
+
+        @staticmethod
+        def backward(ctx, grad):
+            # The usual backward (no create_graph) of a contiguous x with a
+            # plain contiguous gradient: the kernel on the data pointers.
+            # x is checked again because assigning x.data can change its
+            # dtype, shape and strides after the forward (not its type,
+            # device or layout).  Anything else is _vjp's to sort out.
+            (x,) = ctx.saved_tensors
+            if (type(grad) is _Tensor and not _is_grad_enabled() and grad.dtype is dtype
+                    and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
+                    and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
+                    and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None):
+                out = _empty_like(x)
+                try:
+                    _apply_contiguous(backward_index, loop, x.data_ptr(), grad.data_ptr(),
+                                      out.data_ptr(), x.numel())
+                except RuntimeError:
+                    # autograd's batched gradients (see _kernel_or_op)
+                    return _Backward.apply(grad, x, approximate)
+                return out
+            return _vjp(grad, x, approximate)
+
+    # The autograd engine calls the backward through the node's ``apply``,
+    # BackwardCFunction's Python method, which picks the user's function on
+    # every call (backward or vjp, boxed gradients or not): here it is always
+    # this backward, called the same way, so the node calls it directly
+    # (about 0.3 us a step).
+    _GeluPlainCPU._backward_cls.apply = _GeluPlainCPU.backward
+    return _GeluPlainCPU
 
 
 def gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
@@ -233,4 +281,9 @@ def _c_apply(cls):
     return method.__get__(None, cls) if method is not None else cls.apply
 
 
-gelu_plain_cpu = _c_apply(_GeluPlainCPU)
+PLAIN_CPU = {
+    (approximate, dtype): (f, loop, _c_apply(_plain_cpu_function(approximate, dtype, f, b, loop)))
+    for (approximate, dtype), (f, b, loop) in _cpu.KERNELS.items()
+}
+"""(forward function index, loop, training call) per (approximate, dtype),
+for ``functional.gelu``'s fast path on plain CPU tensors."""

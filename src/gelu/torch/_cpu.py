@@ -23,7 +23,7 @@ import torch
 
 import gelu as _core
 
-__all__ = ["forward", "backward", "grad2", "run", "FORWARD", "FORWARD_LOOPS"]
+__all__ = ["forward", "backward", "grad2", "run", "FORWARD", "KERNELS"]
 
 # Index of each ufunc in the kernel sets' function order (gelu_array.h),
 # for _apply_contiguous, and the loop per dtype (LOOP_* in _ufuncs.c).
@@ -34,10 +34,12 @@ _LOOP = {torch.float16: 0, torch.float32: 1, torch.float64: 2, torch.bfloat16: 3
 _apply_contiguous = _core._ufuncs._apply_contiguous
 
 FORWARD = {"none": _core.gelu, "tanh": _core.gelu_tanh}
-# (function index, loop) of the forward pass per (approximate, dtype), for
-# callers that make the contiguous call themselves (functional.gelu)
-FORWARD_LOOPS = {(a, d): (_FN_INDEX[f], loop) for a, f in FORWARD.items() for d, loop in _LOOP.items()}
 _BACKWARD = {"none": _core.gelu_backward, "tanh": _core.gelu_tanh_backward}
+# (forward function index, backward function index, loop) per (approximate,
+# dtype), for the callers that make the contiguous calls themselves
+# (_autograd's plain-CPU Functions, and functional.gelu through them)
+KERNELS = {(a, d): (_FN_INDEX[FORWARD[a]], _FN_INDEX[_BACKWARD[a]], loop)
+           for a in FORWARD for d, loop in _LOOP.items()}
 _GRAD2 = {"none": _core.gelu_grad2, "tanh": _core.gelu_tanh_grad2}
 
 

@@ -33,9 +33,15 @@ _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
 _tracing_state = torch._C._get_tracing_state   # None unless torch.jit.trace is recording
 _is_functorch_wrapped = torch._C._functorch.is_functorch_wrapped_tensor
-_FORWARD_LOOPS = _cpu.FORWARD_LOOPS
+_PLAIN_CPU = _autograd.PLAIN_CPU
 _apply_contiguous = _cpu._apply_contiguous
 _empty_like = torch.empty_like
+# Module-level names for the fast path's checks, which every call makes.
+# Dynamo knows torch.compiler.is_compiling by identity, so it still folds
+# the alias to True when it traces this function.
+_Tensor = torch.Tensor
+_strided = torch.strided
+_is_compiling = torch.compiler.is_compiling
 _has_torch_function = torch.overrides.has_torch_function
 _handle_torch_function = torch.overrides.handle_torch_function
 
@@ -106,28 +112,28 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     >>> gt.gelu(torch.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
-    if (type(input) is torch.Tensor and type(approximate) is str and input.is_cpu
-            and input.layout == torch.strided):
+    if (type(input) is _Tensor and type(approximate) is str and input.is_cpu
+            and input.layout is _strided):
         # A plain strided CPU tensor (checked as cheaply as possible: it is
         # most calls), of a dtype and variant the kernels have, outside
         # forward mode, functorch transforms, tracing and compiling.
         # Inference: the kernel the operator would run, called directly,
         # which skips the operator's dispatch (~8 us), and for a contiguous
         # tensor without even _cpu.run's two calls (0.1 us of a 2 us call
-        # at 1e3).  Training: the leanest autograd.Function (see
-        # _autograd._GeluPlainCPU).  Subclasses, fake and meta tensors, and
+        # at 1e3).  Training: the leanest autograd.Function, one per variant
+        # and dtype (see _autograd._plain_cpu_function).  Subclasses, fake and meta tensors, and
         # functorch's wrapped tensors go through the general path below.
-        loops = _FORWARD_LOOPS.get((approximate, input.dtype))
-        if (loops is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
-                and _tracing_state() is None and not torch.compiler.is_compiling()):
+        plain = _PLAIN_CPU.get((approximate, input.dtype))
+        if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
+                and _tracing_state() is None and not _is_compiling()):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
-                    _apply_contiguous(loops[0], loops[1], input.data_ptr(), 0, out.data_ptr(), input.numel())
+                    _apply_contiguous(plain[0], plain[1], input.data_ptr(), 0, out.data_ptr(), input.numel())
                     return out
                 return _cpu.forward(input, approximate)
             if not _is_functorch_wrapped(input):   # an escaped (dead) wrapper takes the general path
-                return _autograd.gelu_plain_cpu(input, approximate)
+                return plain[2](input)
     if type(input) is not torch.Tensor and _has_torch_function((input,)):
         # torch.fx proxies and tensor-likes that override torch functions
         # (as F.gelu does): symbolic tracing records this function itself.
