@@ -149,6 +149,17 @@ class Layout:
     centre_bits: int = 10
     fit_points: int = 48
     check_points: int = 400
+    y0: object = 0                     # a tail table's start: the index is of z = y - y0
+
+
+def pieces_used(layout: Layout, alpha, beta) -> int:
+    """How many pieces the index reaches on [y0, ymax): an integer by the
+    choice of alpha and beta (at most layout.pieces; a table whose index
+    stops short repeats its last piece in the rest)."""
+    zmax = mp.mpf(layout.ymax) - mp.mpf(layout.y0)
+    used = zmax * (alpha + beta * zmax)
+    assert used == int(used) and used <= layout.pieces, (used, layout.pieces)
+    return int(used)
 
 
 def root_split(layout: Layout, root):
@@ -168,8 +179,9 @@ def boundary(ab, j):
 
 
 def piece_bounds(layout: Layout, ab, j):
-    a, b = boundary(ab, j), boundary(ab, j + 1)
-    if j == 0:
+    y0 = mp.mpf(layout.y0)
+    a, b = y0 + boundary(ab, j), y0 + boundary(ab, j + 1)
+    if j == 0 and y0 == 0:
         return mp.mpf(0), b * (1 + layout.margin), mp.mpf(0)
     mid = (a + b) / 2
     e = mp.floor(mp.log(mid, 2)) - (layout.centre_bits - 1)
@@ -183,7 +195,7 @@ def fit_piece(layout: Layout, q, ab, j):
     deg, rnd = layout.deg, layout.round
     a, b, c = piece_bounds(layout, ab, j)
     A = rnd(q(c))
-    exact_at_zero = j == 0 and mp.mpf(A) == q(mp.mpf(0))
+    exact_at_zero = j == 0 and layout.y0 == 0 and mp.mpf(A) == q(mp.mpf(0))
     n = layout.fit_points
     pts = [(a + b) / 2 + (b - a) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
     pts += [a, b]
@@ -232,13 +244,13 @@ def piece_stats(layout: Layout, q, ab, j, A, es) -> PieceStats:
 
 def fit_table(layout: Layout, q, alpha, beta):
     """Every piece of one table, and the stats over all of them."""
-    assert layout.pieces == layout.ymax * (alpha + beta * layout.ymax)
+    used = pieces_used(layout, alpha, beta)
     ab = (alpha, beta)
-    pieces = [fit_piece(layout, q, ab, j) for j in range(layout.pieces)]
+    pieces = [fit_piece(layout, q, ab, j) for j in range(used)]
     stats = PieceStats()
     for j, (_, A, es) in enumerate(pieces):
         stats.merge(piece_stats(layout, q, ab, j, A, es))
-    return pieces, stats
+    return pieces + pieces[-1:] * (layout.pieces - used), stats
 
 
 def log2(v) -> float:

@@ -21,19 +21,22 @@
  *           table value) is rounded before the last operation.  Every
  *           operation is a float32 add, multiply or fmaf, so the result is
  *           the same on every ISA and in every lane.
- * Error:    tables <= 2^-28.8 relative; the roundings of E's last Horner
+ * Error:    tables (main and tail) <= 2^-28.8 relative, max |E| / Q 0.262; the roundings of E's last Horner
  *           step and of the small term each add at most 2^-24 |E| of the
  *           result, so an a priori bound is 0.5 + 2 (0.262 + 2^-4.8) < 1.06
  *           ulp.  Measured over every float32 input (docs/accuracy.md):
  *           gelu 0.876, gelu_tanh 0.881, the gradients and second
  *           derivatives below 0.875 ulp; the backward passes below 0.89
  *           (g = 0.3 over all inputs, and other g on samples).
- * Range:    |x| < 4; the backward passes also need 2^-60 <= |g| <= 2^100 or
- *           g = 0.  Outside (and for NaN) the loops use the double-based
- *           narrow kernels (narrow_exact.h, narrow_tanh.h) instead; the
- *           *_in_range functions say which from the inputs alone, so each
- *           input always takes the same path whatever the ISA, thread or
- *           position in the array.
+ * Range:    |x| < 4 on the main tables; 4 <= |x| < 6 (exact GELU's
+ *           family) or 5.5 (the tanh formula's) on the tail tables, the
+ *           same formulas with the piece index taken from z = |x| - 4.
+ *           The backward passes also need 2^-60 <= |g| <= 2^100 or g = 0.
+ *           Outside (and for NaN) the loops use the double-based narrow
+ *           kernels (narrow_exact.h, narrow_tanh.h) instead; the *_in_range
+ *           functions say which from the inputs alone, so each input always
+ *           takes the same path whatever the ISA, thread or position in the
+ *           array.
  */
 #ifndef GELU_F32_TABLE_H
 #define GELU_F32_TABLE_H
@@ -61,13 +64,20 @@ static inline int f32_table_in_range(float x) {
     return f32_abs_bits(x) < GELU_F32_YMAX_BITS;
 }
 
+/* A tail table's domain, 4 <= |x| < its ymax.  False for NaN. */
+static inline int f32_tail_in_range(const gelu_f32_table *tail, float x) {
+    uint32_t u = f32_abs_bits(x);
+    return u >= GELU_F32_YMAX_BITS && u < tail->ymax_bits;
+}
+
 /* GELU(x) for x in range; for other finite x a finite, meaningless value.
  * One formula for both signs: with h = x for x >= 0 and h = -0 for x < 0,
  *     GELU(x) = h - y Q(y) = (s + err) - (p_lo + y E),   s + err = h - p,
  * which is -(p + (y E + p_lo)) for x < 0 (err = 0), and keeps the sign of
  * a zero x (s - (+0) with s = h - 0 = h). */
-/* The piece of y: j = floor(y s), s = fl(alpha + beta y), with the product
- * y s taken exactly: monotone in y, below 32 for every y < 4 (s <= 8).
+/* The piece of y: j = floor(z s), s = fl(alpha + beta z), z = y - y0
+ * (exact: y0 = 0, or y0 = 4 <= y < 8), with the product z s taken
+ * exactly: monotone in y, below 32 for every y in the table's range.
  * The AVX-512 loops get it from one FMA rounded toward zero, 2^23 + y s,
  * whose low bits are j (a conversion to integer costs more than the FMA);
  * here it is the product rounded to nearest, less one where that rounded
@@ -75,10 +85,11 @@ static inline int f32_table_in_range(float x) {
  * ISA.  (Either neighbour would do near a boundary: pieces overlap by
  * 2^-18 relative, far more than the rounding of y s.) */
 static inline int f32_table_index(const gelu_f32_table *t, float y) {
-    float s = fmaf(t->beta, y, t->alpha);
-    float p = y * s;
+    float z = y - t->y0;
+    float s = fmaf(t->beta, z, t->alpha);
+    float p = z * s;
     int j = (int)p;
-    return j - ((p == (float)j) & (fmaf(y, s, -p) < 0.0f));
+    return j - ((p == (float)j) & (fmaf(z, s, -p) < 0.0f));
 }
 
 /* What a lookup reads: one piece's entry of every column. */
@@ -99,7 +110,7 @@ static inline f32_piece f32_piece_at(const float *centre, const float *a, const 
     return p;
 }
 
-/* The piece of 0 <= y < 4 (j = f32_table_index(y)). */
+/* The piece of y in the table's range (j = f32_table_index(y)). */
 static inline f32_piece f32_table_piece(const gelu_f32_table *t, float y) {
     return f32_piece_at(t->centre, t->a, &t->e[0][0], GELU_F32_PIECES, f32_table_index(t, y));
 }
@@ -115,15 +126,17 @@ static inline float f32_piece_eval(const f32_piece *p, float y, float *a) {
     return e;
 }
 
-/* |x| where the tables apply, 0 elsewhere (keeps the index in the table). */
-static inline float f32_table_y(float x) {
-    return f32_table_in_range(x) ? fabsf(x) : 0.0f;
+/* |x| where table t applies, its y0 elsewhere (keeps the index in the
+ * table; for the main tables, f32_table_in_range). */
+static inline float f32_table_y(const gelu_f32_table *t, float x) {
+    uint32_t lo = f32_abs_bits(t->y0);
+    return f32_abs_bits(x) - lo < t->ymax_bits - lo ? fabsf(x) : t->y0;
 }
 
-/* GELU(x) from the piece p of f32_table_y(x) (the AVX2 loops look the
+/* GELU(x) from the piece p of f32_table_y(t, x) (the AVX2 loops look the
  * pieces up with permutes, the other paths in f32_table_value). */
-static inline float f32_table_value_at(const f32_piece *pc, float x) {
-    float y = f32_table_y(x);
+static inline float f32_table_value_at(const gelu_f32_table *t, const f32_piece *pc, float x) {
+    float y = f32_table_y(t, x);
     float a;
     float e = f32_piece_eval(pc, y, &a);
     float p = y * a;
@@ -135,8 +148,8 @@ static inline float f32_table_value_at(const f32_piece *pc, float x) {
 }
 
 static inline float f32_table_value(const gelu_f32_table *t, float x) {
-    f32_piece pc = f32_table_piece(t, f32_table_y(x));
-    return f32_table_value_at(&pc, x);
+    f32_piece pc = f32_table_piece(t, f32_table_y(t, x));
+    return f32_table_value_at(t, &pc, x);
 }
 
 /* ---- gradients: g * grad(x), from the gradient tables ------------------- */
@@ -169,11 +182,12 @@ static inline int f32_grad_in_range(float x, float g) {
     return f32_table_in_range(x) && f32_grad_g_ok(g);
 }
 
-/* g grad(x) for (x, g) in range, from the piece pc of f32_table_y(x) and
- * the table's root (y* in three floats); for others a finite, meaningless
- * value. */
-static inline float f32_grad_value_at(const float *root, const f32_piece *pc, float x, float g) {
-    float y = f32_table_y(x);
+/* g grad(x) for (x, g) in range, from the piece pc of f32_table_y(t, x)
+ * and the table's root (y* in three floats); for others a finite,
+ * meaningless value. */
+static inline float f32_grad_value_at(const gelu_f32_table *t, const f32_piece *pc, float x, float g) {
+    const float *root = t->root;
+    float y = f32_table_y(t, x);
     float gs = f32_grad_g_ok(g) ? g : 0.0f;           /* finite for every g */
     float a;
     float e = f32_piece_eval(pc, y, &a);
@@ -200,8 +214,13 @@ static inline float f32_grad_value_at(const float *root, const f32_piece *pc, fl
 }
 
 static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
-    f32_piece pc = f32_table_piece(t, f32_table_y(x));
-    return f32_grad_value_at(t->root, &pc, x, g);
+    f32_piece pc = f32_table_piece(t, f32_table_y(t, x));
+    return f32_grad_value_at(t, &pc, x, g);
+}
+
+/* f32_grad_in_range for a tail table. */
+static inline int f32_grad_tail_in_range(const gelu_f32_table *tail, float x, float g) {
+    return f32_tail_in_range(tail, x) && f32_grad_g_ok(g);
 }
 
 #endif /* GELU_F32_TABLE_H */

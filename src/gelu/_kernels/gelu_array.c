@@ -11,8 +11,10 @@
  * (f32_table.h) where its inputs are in range, through f32_table_loop:
  * AVX-512 intrinsics (two-register permutes for the table lookups) in the
  * avx512 build; the C formula elsewhere, its lookups done first by
- * four-register permutes in the avx2 build; inputs out of range are packed
- * and sent through the double loops below.
+ * four-register permutes in the avx2 build.  Inputs outside the main
+ * tables (|x| >= 4) are packed and go to f32_outside: the same formula on
+ * the tail tables where 4 <= |x| < 6 (5.5 for the tanh formula), the
+ * double loops below for the rest.
  *
  * The double loops (for the out-of-range inputs above) work in blocks of BLOCK elements, in passes over small
  * local buffers, so that each pass is a simple loop the compiler vectorizes:
@@ -220,6 +222,8 @@ static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
 typedef struct {
     __m512 lo[GELU_F32_DEG + 3], hi[GELU_F32_DEG + 3];   /* centre, a, e[0..DEG] */
     __m512 alpha, beta, root_hi, root_mid, root_lo;
+    __m512 y0;          /* the tail tables' index origin (0 for the main ones) */
+    __m512i ymax_bits;
 } f32_table_regs;
 
 static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table_regs *r) {
@@ -242,16 +246,27 @@ static GELU_ALWAYS_INLINE void f32_table_load(const gelu_f32_table *t, f32_table
     r->root_hi = _mm512_set1_ps(t->root[0]);
     r->root_mid = _mm512_set1_ps(t->root[1]);
     r->root_lo = _mm512_set1_ps(t->root[2]);
+    r->y0 = _mm512_set1_ps(t->y0);
+    r->ymax_bits = _mm512_set1_epi32((int)t->ymax_bits);
+}
+
+/* The lanes of |x| (bits u) in a table's range: |x| < 4, or for a tail
+ * table (tail: a constant) 4 <= |x| < its ymax. */
+static GELU_ALWAYS_INLINE __mmask16 f32_range16(const f32_table_regs *t, int tail, __m512i u) {
+    __mmask16 below = _mm512_cmplt_epu32_mask(u, tail ? t->ymax_bits : _mm512_set1_epi32(GELU_F32_YMAX_BITS));
+    return tail ? below & _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS)) : below;
 }
 
 #define LUT(r, c, j) _mm512_permutex2var_ps((r)->lo[c], (j), (r)->hi[c])
 
 /* f32_table_piece and f32_piece_eval on 16 lanes: the same operations in the same order. */
-static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m512 y, __m512 *a) {
+static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, int tail, __m512 y, __m512 *a) {
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-    /* f32_table_index: the low five bits of 2^23 + y s rounded toward zero
-     * are floor(y s), and the permutes read only those */
-    __m512i j = _mm512_castps_si512(_mm512_fmadd_round_ps(y, _mm512_fmadd_round_ps(t->beta, y, t->alpha, R),
+    /* f32_table_index: the low five bits of 2^23 + z s rounded toward zero
+     * are floor(z s), and the permutes read only those (z = y - y0: y
+     * itself for the main tables) */
+    __m512 z = tail ? _mm512_sub_round_ps(y, t->y0, R) : y;
+    __m512i j = _mm512_castps_si512(_mm512_fmadd_round_ps(z, _mm512_fmadd_round_ps(t->beta, z, t->alpha, R),
                                                           _mm512_set1_ps(0x1p23f), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
     __m512 d = _mm512_sub_round_ps(y, LUT(t, 0, j), R);
     __m512 e = LUT(t, 2 + GELU_F32_DEG, j);
@@ -268,13 +283,13 @@ static GELU_ALWAYS_INLINE __m512 f32_table_lookup16(const f32_table_regs *t, __m
  * lanes out of range are computed unclamped (their results are replaced)
  * without raising a flag, which saves the clamps; the formulas assume
  * round-to-nearest anyway, whatever the caller's rounding mode. */
-static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, __m512 x, __mmask16 *in_range) {
+static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, int tail, __m512 x, __mmask16 *in_range) {
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
-    *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS));
+    *in_range = f32_range16(t, tail, u);
     __m512 y = _mm512_castsi512_ps(u);
     __m512 a;
-    __m512 e = f32_table_lookup16(t, y, &a);
+    __m512 e = f32_table_lookup16(t, tail, y, &a);
     __m512 p = _mm512_mul_round_ps(y, a, R);
     __m512 p_lo = _mm512_fmsub_round_ps(y, a, p, R);
     /* h = x for x >= 0 (+0 included), -0 for x < 0 */
@@ -293,15 +308,16 @@ static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(__m512 g) {
 
 /* f32_grad_value on 16 lanes: the same operations in the same order (see
  * f32_table_value16 for the rounding controls). */
-static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m512 x, __m512 g, __mmask16 *in_range) {
+static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, int tail, __m512 x, __m512 g,
+                                                  __mmask16 *in_range) {
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     const __m512 neg0 = _mm512_set1_ps(-0.0f);
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
     __mmask16 g_ok = f32_grad_g_ok16(g);
-    *in_range = _mm512_cmplt_epu32_mask(u, _mm512_set1_epi32(GELU_F32_YMAX_BITS)) & g_ok;
+    *in_range = f32_range16(t, tail, u) & g_ok;
     __m512 y = _mm512_castsi512_ps(u);
     __m512 a;
-    __m512 e = f32_table_lookup16(t, y, &a);
+    __m512 e = f32_table_lookup16(t, tail, y, &a);
     __m512 s = _mm512_sub_round_ps(y, t->root_hi, R);
     __m512 bb = _mm512_sub_round_ps(s, y, R);
     __m512 e1 = _mm512_add_round_ps(_mm512_sub_round_ps(y, _mm512_sub_round_ps(s, bb, R), R),
@@ -327,6 +343,41 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, __m51
     return _mm512_mask_mov_ps(r, g_zero, z);
 }
 
+/* Results for n <= TBLOCK + 16 inputs outside the main tables' range, as
+ * f32_table_loop packs them: those in the tail table's range by its
+ * formula, 16 lanes at a time with no branch on the data, the rest by the
+ * double loop `narrow`.  g NULL: g = 1; grad as in f32_table_loop. */
+static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad, f32_block_fn narrow,
+                                           const float *x, const float *g, float *res, ptrdiff_t n) {
+    float far_x[TBLOCK + 32], far_g[TBLOCK + 32], far_res[TBLOCK + 32];
+    int32_t far_at[TBLOCK + 32];
+    f32_table_regs regs;
+    f32_table_load(tail, &regs);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    ptrdiff_t nfar = 0;
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 xv = _mm512_maskz_loadu_ps(live, x + i);
+        __m512 gv = g != NULL ? _mm512_mask_loadu_ps(one, live, g + i) : one;
+        __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
+        __mmask16 in;
+        __m512 r = grad ? f32_grad_value16(&regs, 1, xk, gv, &in) : f32_table_value16(&regs, 1, xv, &in);
+        _mm512_mask_storeu_ps(res + i, live, r);
+        __mmask16 far = live & (__mmask16)~in;
+        _mm512_storeu_ps(far_x + nfar, _mm512_maskz_compress_ps(far, xv));
+        _mm512_storeu_ps(far_g + nfar, _mm512_maskz_compress_ps(far, gv));
+        _mm512_storeu_si512(far_at + nfar,
+                            _mm512_maskz_compress_epi32(far, _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)i))));
+        nfar += __builtin_popcount(far);
+    }
+    if (nfar > 0) {
+        f32_blocks(narrow, far_x, g != NULL ? far_g : NULL, far_res, nfar);
+        for (ptrdiff_t k = 0; k < nfar; k++)
+            res[far_at[k]] = far_res[k];
+    }
+}
+
 /* Whether n-element float arrays at a and b share memory without being
  * the same elements (out = x exactly is in place). */
 static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t n) {
@@ -350,8 +401,9 @@ static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t 
  * grad: 1 for g * grad(x) from a gradient table (g NULL: g = 1), 2 for
  * grad2(x) from a second-derivative table (the gradient kernel at -|x|,
  * g = 1), 0 for GELU(x); a constant wherever this is inlined. */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
-                                              const float *x, const float *g, float *out, ptrdiff_t n) {
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gelu_f32_table *tail, int grad,
+                                              f32_block_fn narrow, const float *x, const float *g, float *out,
+                                              ptrdiff_t n) {
     __mmask16 ok[TBLOCK / 16];
     float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK + 16];
     float x_copy[TBLOCK], g_copy[TBLOCK];
@@ -381,7 +433,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
             __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(gb + 16 * v) : one;
             __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
             __mmask16 in;
-            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+            __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
             _mm512_mask_storeu_ps(out + b + 16 * v, in, r);
             ok[v] = in;
             bad_vectors |= (uint64_t)(in != 0xFFFF) << v;
@@ -411,7 +463,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
                     bad_x[nbad] = xb[i];
                     bad_g[nbad++] = grad == 1 && g != NULL ? gb[i] : 1.0f;
                 }
-            f32_blocks(narrow, bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
+            f32_outside(tail, grad, narrow, bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
             ptrdiff_t pos = 0;
             for (uint64_t m = bad_vectors; m != 0; m &= m - 1) {
@@ -434,7 +486,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
 /* Elements whose pieces f32_pieces_avx2 looks up at a time: 8 KiB of columns. */
 #define PBLOCK 256
 
-/* f32_table_piece of each f32_table_y(xs[i]), as columns. */
+/* f32_table_piece of each f32_table_y(t, xs[i]), as columns. */
 typedef struct {
     float centre[PBLOCK], a[PBLOCK], e[GELU_F32_DEG + 1][PBLOCK];
 } f32_piece_cols;
@@ -447,7 +499,7 @@ typedef struct {
 static void f32_pieces_avx2(const gelu_f32_table *t, const float *xs, ptrdiff_t n, f32_piece_cols *pc) {
     int32_t j[PBLOCK];
     for (ptrdiff_t i = 0; i < n; i++)
-        j[i] = f32_table_index(t, f32_table_y(xs[i]));
+        j[i] = f32_table_index(t, f32_table_y(t, xs[i]));
     const float *cols[GELU_F32_DEG + 3] = {t->centre, t->a};
     float *dst[GELU_F32_DEG + 3] = {pc->centre, pc->a};
     for (int c = 0; c <= GELU_F32_DEG; c++) {
@@ -478,17 +530,44 @@ static GELU_ALWAYS_INLINE void f32_table_at_pieces(const gelu_f32_table *t, int 
                                                    const float *xs, const float *gs, float *r, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) {
         f32_piece p = f32_piece_at(pc->centre, pc->a, &pc->e[0][0], PBLOCK, i);
-        r[i] = grad ? f32_grad_value_at(t->root, &p, xs[i], gs[i]) : f32_table_value_at(&p, xs[i]);
+        r[i] = grad ? f32_grad_value_at(t, &p, xs[i], gs[i]) : f32_table_value_at(t, &p, xs[i]);
     }
 }
 #endif
+
+/* Results for n <= TBLOCK inputs outside the main tables' range, as
+ * f32_table_loop packs them: those in the tail table's range by its
+ * formula, the rest by the double loop `narrow`.  g NULL: g = 1; grad as
+ * in f32_table_loop. */
+static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad, f32_block_fn narrow,
+                                           const float *x, const float *g, float *res, ptrdiff_t n) {
+    float far_x[TBLOCK], far_g[TBLOCK], far_res[TBLOCK];
+    ptrdiff_t far_at[TBLOCK];
+    ptrdiff_t nfar = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float xi = x[i], gi = g != NULL ? g[i] : 1.0f;
+        if (grad ? f32_grad_tail_in_range(tail, xi, gi) : f32_tail_in_range(tail, xi)) {
+            res[i] = grad ? f32_grad_value(tail, grad == 2 ? -fabsf(xi) : xi, gi) : f32_table_value(tail, xi);
+        } else {
+            far_x[nfar] = xi;
+            far_g[nfar] = gi;
+            far_at[nfar++] = i;
+        }
+    }
+    if (nfar > 0) {
+        f32_blocks(narrow, far_x, g != NULL ? far_g : NULL, far_res, nfar);
+        for (ptrdiff_t k = 0; k < nfar; k++)
+            res[far_at[k]] = far_res[k];
+    }
+}
 
 /* Blocks: the fast formula for every element into a local buffer (a loop
  * the compiler vectorizes, gathers for the table); the out-of-range inputs
  * packed and computed by the double loop; then one copy out (x and g are
  * read in full before out is written, so in-place calls are safe). */
-static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad, f32_block_fn narrow,
-                                              const float *x, const float *g, float *out, ptrdiff_t n) {
+static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gelu_f32_table *tail, int grad,
+                                              f32_block_fn narrow, const float *x, const float *g, float *out,
+                                              ptrdiff_t n) {
     float r[TBLOCK], gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
@@ -526,7 +605,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
                         bad_g[nbad] = gb[i];
                     bad_x[nbad++] = x[b + i];
                 }
-            f32_blocks(narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
+            f32_outside(tail, grad, narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
             for (ptrdiff_t i = 0, pos = 0; i < k; i++)
                 if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i])))
                     r[i] = res[pos++];
@@ -553,9 +632,10 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, int grad,
     X(tanh_backward, tanh_grad, 1, tanh_grad_times_block, 1)
 
 /* The float32 entry points: table loops, the double loops for what they hand over. */
-#define F32_ENTRY(name, table, grad, block, binary)                                       \
-    static void name##_f32(const void *x, const void *g, void *out, ptrdiff_t n) {        \
-        f32_table_loop(&gelu_f32_table_##table, grad, block, x, binary ? g : NULL, out, n); \
+#define F32_ENTRY(name, table, grad, block, binary)                                           \
+    static void name##_f32(const void *x, const void *g, void *out, ptrdiff_t n) {            \
+        f32_table_loop(&gelu_f32_table_##table, &gelu_f32_table_##table##_tail, grad, block, x, \
+                       binary ? g : NULL, out, n);                                             \
     }
 GELU_FUNCTIONS(F32_ENTRY)
 
@@ -790,7 +870,10 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
 static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int grad, gelu_array_fn f32fn,
                                                    const uint16_t *x, const uint16_t *g, uint16_t *out,
                                                    ptrdiff_t n, ptrdiff_t *redo) {
-    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK];
+    _Alignas(64) float res[TBLOCK];   /* aligned: f32fn then takes no head elements one by one */
+    float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16];
+    uint16_t res_h[TBLOCK + 16];
+    __mmask16 res_sure[TBLOCK / 16 + 1];
     int32_t bad_at[TBLOCK + 16];
     f32_table_regs regs;
     f32_table_load(t, &regs);
@@ -819,7 +902,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
                       : one;
             __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
             __mmask16 in;
-            __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+            __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
             __m256i h;
             __mmask16 sure = f16_round_checked16(in, r, &h);
             _mm256_mask_storeu_epi16(out + b + 16 * v, sure, h);
@@ -844,7 +927,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
                 /* the formula again on this vector, for its results below 2^-14 */
                 __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;
                 __mmask16 in;
-                __m512 r = grad ? f32_grad_value16(&regs, xk, gv, &in) : f32_table_value16(&regs, xv, &in);
+                __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
                 __m256i h;
                 __mmask16 tiny16;
                 __mmask16 sure = f16_tiny_checked16(left, r, &h, &tiny16);
@@ -858,12 +941,24 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
         if (nbad > 0) {
             f32fn(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
+            /* f16_round_checked (in_range = 0) on 16 lanes at a time: a
+             * branch per element on its verdict would be an even bet for
+             * tails that straddle 2^-14, and cost more than the rest */
+            for (ptrdiff_t i = 0; i < nbad; i += 16) {
+                __mmask16 live = nbad - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (nbad - i)) - 1u);
+                __m512 rv = _mm512_maskz_loadu_ps(live, res + i);
+                __m256i h, h_tiny;
+                __mmask16 tiny16;
+                __mmask16 nonzero = _mm512_test_epi32_mask(_mm512_castps_si512(rv), _mm512_set1_epi32(0x7fffffff));
+                __mmask16 sure = f16_round_checked16(live, rv, &h)
+                               | f16_tiny_checked16(live & nonzero, rv, &h_tiny, &tiny16);
+                tiny |= tiny16;
+                _mm256_storeu_si256((__m256i *)(res_h + i), h);   /* vcvtps2ph: subnormals too */
+                res_sure[i / 16] = sure;
+            }
             for (ptrdiff_t i = 0; i < nbad; i++) {
-                uint16_t h;
-                int verdict = f16_round_checked(res[i], 0, &h);
-                tiny |= verdict == F16_TINY;
-                if (verdict != F16_REDO)
-                    out[bad_at[i]] = h;
+                if ((res_sure[i / 16] >> (i % 16)) & 1u)
+                    out[bad_at[i]] = res_h[i];
                 else
                     redo[nredo++] = bad_at[i];
             }

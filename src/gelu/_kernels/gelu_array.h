@@ -13,9 +13,10 @@
  * f(x[i], g[i]) for 0 <= i < n, g ignored (may be NULL) for the unary
  * functions.  out may be x or g itself (in place), but must not overlap
  * them otherwise.  float32 arrays use the float32 table kernels
- * (f32_table.h) for gelu and gelu_tanh on |x| < 4 and the *_narrow formulas
- * (double, one rounding) otherwise; float64 arrays use the double-double
- * ones; bfloat16 and float16 arrays go through the float32 functions.  No allocation, no global
+ * (f32_table.h) on |x| < 6 (5.5 for the tanh formula) and the *_narrow
+ * formulas (double, one rounding) otherwise; float64 arrays use the
+ * float64 table kernels and the double-double ones; bfloat16 and float16
+ * arrays go through the float32 functions.  No allocation, no global
  * state, thread-safe; NaN in gives NaN out with no spurious flag.
  */
 #ifndef GELU_ARRAY_H

@@ -83,9 +83,10 @@ double gelu_tanh_backward_narrow(double x, double g);
  * float32 GELU and tanh GELU, their backward passes g * grad(x) and their
  * second derivatives, exactly as the ufuncs compute them for float32
  * arrays, bit for bit: float32 arithmetic with a 32-piece table for
- * |x| < 4 (and, for the backward, 2^-60 <= |g| <= 2^100 or g = 0;
- * f32_table.h), the narrow kernel rounded to float32 elsewhere.  Max
- * errors: docs/accuracy.md.
+ * |x| < 4 and a tail table for 4 <= |x| < 6 (5.5 for the tanh formula)
+ * (and, for the backward, 2^-60 <= |g| <= 2^100 or g = 0; f32_table.h),
+ * the narrow kernel rounded to float32 elsewhere.  Max errors:
+ * docs/accuracy.md.
  */
 float gelu_exact_f32(float x);
 float gelu_tanh_f32(float x);
