@@ -137,6 +137,13 @@ def test_wide_inputs_half_outside_the_float32_fast_range():
     res = bench.run(sizes=[4096], dtypes=["float32"], threads=[1], contenders=["gelu"],
                     functions=["gelu"], min_time=0.001, inputs="wide")
     assert [(r.function, r.n) for r in res] == [("gelu", 4096)]
-    with pytest.raises(ValueError, match="inputs must be one of normal, wide"):
+    with pytest.raises(ValueError, match="inputs must be one of normal, normal2, normal3, wide"):
         bench.run(sizes=[16], dtypes=["float32"], threads=[1], contenders=["gelu"],
                   functions=["gelu"], inputs="uniform")
+
+
+@pytest.mark.parametrize("inputs, scale", [("normal", 1.0), ("normal2", 2.0), ("normal3", 3.0)])
+def test_normal_inputs_have_the_stated_spread(inputs, scale):
+    x, g, out = bench._inputs("float32", 200_000, inputs)
+    assert x.dtype == g.dtype == out.dtype
+    assert abs(x.std() - scale) < 0.02 * scale and abs(g.std() - 1.0) < 0.02

@@ -141,6 +141,12 @@ static int ensure_workers(int want) {
         if (pthread_attr_init(&attr) != 0)
             break;
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /* A float16 loop's buffers take about 115 KiB of stack (chunk,
+         * float16, float32 and double buffers nested); some C libraries
+         * give threads as little as 128 KiB (musl). */
+        size_t stack;
+        if (pthread_attr_getstacksize(&attr, &stack) == 0 && stack < ((size_t)1 << 20))
+            pthread_attr_setstacksize(&attr, (size_t)1 << 20);
         int err = pthread_create(&t, &attr, worker, (void *)(intptr_t)id);
         pthread_attr_destroy(&attr);
         if (err != 0)

@@ -299,9 +299,10 @@ static GELU_ALWAYS_INLINE __m512 f32_table_value16(const f32_table_regs *t, int 
     return _mm512_sub_round_ps(s, _mm512_fmadd_round_ps(y, e, _mm512_sub_round_ps(p_lo, err, R), R), R);
 }
 
-static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(__m512 g) {
+/* f32_grad_g_ok (tail: the tail tables' range of g, f32_grad_tail_in_range) */
+static GELU_ALWAYS_INLINE __mmask16 f32_grad_g_ok16(int tail, __m512 g) {
     __m512i u = _mm512_and_si512(_mm512_castps_si512(g), _mm512_set1_epi32(0x7fffffff));
-    __mmask16 mid = _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(GELU_F32_G_MIN_BITS))
+    __mmask16 mid = _mm512_cmpge_epu32_mask(u, _mm512_set1_epi32(tail ? GELU_F32_TAIL_G_MIN_BITS : GELU_F32_G_MIN_BITS))
                   & _mm512_cmple_epu32_mask(u, _mm512_set1_epi32(GELU_F32_G_MAX_BITS));
     return mid | _mm512_cmpeq_epu32_mask(u, _mm512_setzero_si512());
 }
@@ -313,7 +314,7 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, int t
     const int R = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
     const __m512 neg0 = _mm512_set1_ps(-0.0f);
     __m512i u = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff));
-    __mmask16 g_ok = f32_grad_g_ok16(g);
+    __mmask16 g_ok = f32_grad_g_ok16(tail, g);
     *in_range = f32_range16(t, tail, u) & g_ok;
     __m512 y = _mm512_castsi512_ps(u);
     __m512 a;
