@@ -140,3 +140,33 @@ def test_float16_underflow_flag_on_mixed_arrays():
             except FloatingPointError:
                 got = True
         assert got == expected, x
+
+
+def test_float16_backward_at_zero_is_half_of_g():
+    # grad(+-0) = 1/2 exactly, so g * grad(+-0) = g/2: exact unless g is an
+    # odd multiple of 2^-24, where it is a tie (rounded to even) and NumPy's
+    # conversion raises underflow.  Every g below the normal range and a
+    # little above it, both signs of x and g.
+    import numpy as np
+
+    import gelu
+
+    g = np.arange(1, 0x0800, dtype=np.uint16)
+    g = np.concatenate([g, g | 0x8000]).view(np.float16)
+    want = (g.astype(np.float64) / 2).astype(np.float16)
+    tie = want.astype(np.float64) != g.astype(np.float64) / 2
+    for f in (gelu.gelu_backward, gelu.gelu_tanh_backward):
+        for x0 in (0.0, -0.0):
+            x = np.full(g.shape, x0, np.float16)
+            with np.errstate(under="ignore"):
+                np.testing.assert_array_equal(f(x, g).view(np.uint16), want.view(np.uint16))
+            for lanes in (1, 16):
+                for i in range(0, g.size, 37):
+                    xs, gs = np.full(lanes, x0, np.float16), np.full(lanes, g[i])
+                    with np.errstate(under="raise"):
+                        try:
+                            f(xs, gs)
+                            raised = False
+                        except FloatingPointError:
+                            raised = True
+                    assert raised == tie[i], (f.__name__, x0, g[i])

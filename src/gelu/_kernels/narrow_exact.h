@@ -48,6 +48,7 @@ static inline double narrow_exact_grad_times(double x, double g, double y, doubl
     double p = pdf * (m - y);
     double s = x < 0 ? p : 1.0 - p;
     s = narrow_in_patch(x, gelu_narrow_patch_grad_x0) ? patch : s;
+    s = x == 0.0 ? 0.5 : s;   /* grad(+-0) = 1/2 exactly: g/2, exact where representable */
     double r = g * s;
     return x > NARROW_EXACT_RIGHT_SATURATION ? g : r;
 }

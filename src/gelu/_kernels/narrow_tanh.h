@@ -60,6 +60,7 @@ static inline double narrow_tanh_grad_times(double x, double g, narrow_tanh_part
     double right = fma(t, s_small, p.s_big);
     double s = x < 0 ? left : right;
     s = narrow_in_patch(x, gelu_narrow_patch_tanh_grad_x0) ? patch : s;
+    s = x == 0.0 ? 0.5 : s;   /* grad(+-0) = 1/2 exactly: g/2, exact where representable */
     double r = g * s;
     return x > NARROW_TANH_RIGHT_SATURATION ? g : r;
 }

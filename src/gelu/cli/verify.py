@@ -22,7 +22,7 @@ input; --function only narrows what is reported.  The backward functions use
 a fixed multiplier --g.  float16 and bfloat16 (65,536 inputs each; bfloat16
 needs ml_dtypes) are checked against the
 python-flint oracle instead.  Ctrl-C stops early and reports what was checked.
-A full float32 run took 904 s on the 2-core machine of docs/accuracy.md."""
+A full float32 run took 1199 s on the 2-core machine of docs/accuracy.md."""
 EXAMPLES = """\
 examples:
   gelu verify --exhaustive
