@@ -344,6 +344,16 @@ static GELU_ALWAYS_INLINE __m512 f32_grad_value16(const f32_table_regs *t, int t
     return _mm512_mask_mov_ps(r, g_zero, z);
 }
 
+/* The function's value on 16 lanes from a table held in registers: GELU
+ * (grad 0), g grad(x) (grad 1) or grad2(x), the gradient kernel at -|x|
+ * with g = 1 (grad 2); *in_range as f32_table_value16 gives it. */
+static GELU_ALWAYS_INLINE __m512 f32_value16(const f32_table_regs *t, int tail, int grad, __m512 x, __m512 g,
+                                            __mmask16 *in_range) {
+    if (!grad)
+        return f32_table_value16(t, tail, x, in_range);
+    return f32_grad_value16(t, tail, grad == 2 ? _mm512_or_ps(x, _mm512_set1_ps(-0.0f)) : x, g, in_range);
+}
+
 /* Results for n <= TBLOCK + 16 inputs outside the main tables' range, as
  * f32_table_loop packs them: those in the tail table's range by its
  * formula, 16 lanes at a time with no branch on the data, the rest by the
@@ -361,9 +371,8 @@ static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad,
         __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
         __m512 xv = _mm512_maskz_loadu_ps(live, x + i);
         __m512 gv = g != NULL ? _mm512_mask_loadu_ps(one, live, g + i) : one;
-        __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
         __mmask16 in;
-        __m512 r = grad ? f32_grad_value16(&regs, 1, xk, gv, &in) : f32_table_value16(&regs, 1, xv, &in);
+        __m512 r = f32_value16(&regs, 1, grad, xv, gv, &in);
         _mm512_mask_storeu_ps(res + i, live, r);
         __mmask16 far = live & (__mmask16)~in;
         _mm512_storeu_ps(far_x + nfar, _mm512_maskz_compress_ps(far, xv));
@@ -434,9 +443,8 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
         for (ptrdiff_t v = 0; v < nv; v++) {
             __m512 xv = _mm512_loadu_ps(xb + 16 * v);
             __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(gb + 16 * v) : one;
-            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
             __mmask16 in;
-            __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
+            __m512 r = f32_value16(&regs, 0, grad, xv, gv, &in);
             if (dense) {   /* the same for the whole block: a predictable branch */
                 __mmask16 off = (__mmask16)~in;
                 _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
@@ -875,6 +883,11 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
 }
 
 #ifdef GELU_F32_TABLE_AVX512
+/* 16 float16 at p widened to float32 (exact; vcvtph2ps raises no flag). */
+static GELU_ALWAYS_INLINE __m512 f16_load16(const uint16_t *p) {
+    return _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)p), _MM_FROUND_NO_EXC);
+}
+
 /* float16 with the conversions in registers (the avx512 set): the body of
  * f32_table_loop on 16 float16 lanes widened by vcvtph2ps, each result
  * rounded by f16_round_checked16 and stored where that is sure.  Lanes out
@@ -912,13 +925,10 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
          * copied any input that partly overlaps out. */
         uint64_t unsure_vectors = 0;   /* bit v: vector v has a lane not stored */
         for (ptrdiff_t v = 0; v < k / 16; v++) {
-            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + 16 * v)), _MM_FROUND_NO_EXC);
-            __m512 gv = grad == 1 && g != NULL
-                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + 16 * v)), _MM_FROUND_NO_EXC)
-                      : one;
-            __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;   /* grad2: at -|x| */
+            __m512 xv = f16_load16(x + b + 16 * v);
+            __m512 gv = grad == 1 && g != NULL ? f16_load16(g + b + 16 * v) : one;
             __mmask16 in;
-            __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
+            __m512 r = f32_value16(&regs, 0, grad, xv, gv, &in);
             __m256i h;
             __mmask16 sure = f16_round_checked16(in, r, &h);
             _mm256_mask_storeu_epi16(out + b + 16 * v, sure, h);
@@ -929,10 +939,8 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
         for (uint64_t m = unsure_vectors; m != 0; m &= m - 1) {
             ptrdiff_t v = __builtin_ctzll(m);
             __mmask16 off = (__mmask16)~in_range[v];
-            __m512 xv = _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(x + b + 16 * v)), _MM_FROUND_NO_EXC);
-            __m512 gv = grad == 1 && g != NULL
-                      ? _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)(g + b + 16 * v)), _MM_FROUND_NO_EXC)
-                      : one;
+            __m512 xv = f16_load16(x + b + 16 * v);
+            __m512 gv = grad == 1 && g != NULL ? f16_load16(g + b + 16 * v) : one;
             _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
             _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
             __m512i at = _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)(b + 16 * v)));
@@ -941,9 +949,8 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
             __mmask16 left = in_range[v] & ~sure_at[v];
             if (left) {
                 /* the formula again on this vector, for its results below 2^-14 */
-                __m512 xk = grad == 2 ? _mm512_or_ps(xv, _mm512_set1_ps(-0.0f)) : xv;
                 __mmask16 in;
-                __m512 r = grad ? f32_grad_value16(&regs, 0, xk, gv, &in) : f32_table_value16(&regs, 0, xv, &in);
+                __m512 r = f32_value16(&regs, 0, grad, xv, gv, &in);
                 __m256i h;
                 __mmask16 tiny16;
                 __mmask16 sure = f16_tiny_checked16(left, r, &h, &tiny16);
