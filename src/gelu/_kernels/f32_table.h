@@ -21,8 +21,9 @@
  *           table value) is rounded before the last operation.  Every
  *           operation is a float32 add, multiply or fmaf, so the result is
  *           the same on every ISA and in every lane.
- * Error:    tables (main and tail) <= 2^-28.8 relative, max |E| / Q 0.262; the roundings of E's last Horner
- *           step and of the small term each add at most 2^-24 |E| of the
+ * Error:    tables (main and tail) <= 2^-28.8 relative, max |E| / Q
+ *           0.262; the roundings of E's last Horner step and of the small
+ *           term each add at most 2^-24 |E| of the
  *           result, so an a priori bound is 0.5 + 2 (0.262 + 2^-4.8) < 1.06
  *           ulp.  Measured over every float32 input (docs/accuracy.md):
  *           gelu 0.892, gelu_tanh 0.881, the gradients and second
@@ -65,10 +66,11 @@ static inline int f32_table_in_range(float x) {
     return f32_abs_bits(x) < GELU_F32_YMAX_BITS;
 }
 
-/* A tail table's domain, 4 <= |x| < its ymax.  False for NaN. */
-static inline int f32_tail_in_range(const gelu_f32_table *tail, float x) {
-    uint32_t u = f32_abs_bits(x);
-    return u >= GELU_F32_YMAX_BITS && u < tail->ymax_bits;
+/* Table t's domain, y0 <= |x| < ymax: for a main table f32_table_in_range,
+ * for a tail table 4 <= |x| < its ymax.  False for NaN. */
+static inline int f32_table_covers(const gelu_f32_table *t, float x) {
+    uint32_t lo = f32_abs_bits(t->y0);
+    return f32_abs_bits(x) - lo < t->ymax_bits - lo;
 }
 
 /* GELU(x) for x in range; for other finite x a finite, meaningless value.
@@ -130,8 +132,7 @@ static inline float f32_piece_eval(const f32_piece *p, float y, float *a) {
 /* |x| where table t applies, its y0 elsewhere (keeps the index in the
  * table; for the main tables, f32_table_in_range). */
 static inline float f32_table_y(const gelu_f32_table *t, float x) {
-    uint32_t lo = f32_abs_bits(t->y0);
-    return f32_abs_bits(x) - lo < t->ymax_bits - lo ? fabsf(x) : t->y0;
+    return f32_table_covers(t, x) ? fabsf(x) : t->y0;
 }
 
 /* GELU(x) from the piece p of f32_table_y(t, x) (the AVX2 loops look the
@@ -228,7 +229,7 @@ static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
 /* f32_grad_in_range for a tail table: 2^-40 <= |g| <= 2^100 or g = 0. */
 static inline int f32_grad_tail_in_range(const gelu_f32_table *tail, float x, float g) {
     uint32_t u = f32_abs_bits(g);
-    return f32_tail_in_range(tail, x) && ((u >= GELU_F32_TAIL_G_MIN_BITS && u <= GELU_F32_G_MAX_BITS) || u == 0);
+    return f32_table_covers(tail, x) && ((u >= GELU_F32_TAIL_G_MIN_BITS && u <= GELU_F32_G_MAX_BITS) || u == 0);
 }
 
 #endif /* GELU_F32_TABLE_H */

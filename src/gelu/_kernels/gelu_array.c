@@ -570,7 +570,7 @@ static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad,
     ptrdiff_t nfar = 0;
     for (ptrdiff_t i = 0; i < n; i++) {
         float xi = x[i], gi = g != NULL ? g[i] : 1.0f;
-        if (grad ? f32_grad_tail_in_range(tail, xi, gi) : f32_tail_in_range(tail, xi)) {
+        if (grad ? f32_grad_tail_in_range(tail, xi, gi) : f32_table_covers(tail, xi)) {
             res[i] = grad ? f32_grad_value(tail, grad == 2 ? -fabsf(xi) : xi, gi) : f32_table_value(tail, xi);
         } else {
             far_x[nfar] = xi;

@@ -29,7 +29,7 @@ double gelu_exact_grad2_narrow(double x) { return narrow_exact_grad2_scalar(x); 
 float gelu_exact_f32(float x) {
     if (f32_table_in_range(x))
         return f32_table_value(&gelu_f32_table_exact, x);
-    if (f32_tail_in_range(&gelu_f32_table_exact_tail, x))
+    if (f32_table_covers(&gelu_f32_table_exact_tail, x))
         return f32_table_value(&gelu_f32_table_exact_tail, x);
     return (float)narrow_exact_scalar((double)x);
 }
@@ -45,7 +45,7 @@ float gelu_exact_backward_f32(float x, float g) {
 float gelu_exact_grad2_f32(float x) {
     if (f32_table_in_range(x))
         return f32_grad_value(&gelu_f32_table_exact_grad2, -fabsf(x), 1.0f);
-    if (f32_tail_in_range(&gelu_f32_table_exact_grad2_tail, x))
+    if (f32_table_covers(&gelu_f32_table_exact_grad2_tail, x))
         return f32_grad_value(&gelu_f32_table_exact_grad2_tail, -fabsf(x), 1.0f);
     return (float)narrow_exact_grad2_scalar((double)x);
 }
