@@ -382,3 +382,48 @@ def test_tail_tables_raise_no_underflow_for_small_g(isa):
         with np.errstate(all="raise"):
             for f in (gelu.gelu_backward, gelu.gelu_tanh_backward):
                 assert np.isfinite(f(x, g)).all()
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=lambda d: d.__name__)
+def test_right_saturation_gives_the_double_kernels_bits(isa, dtype):
+    # Where many lanes of a block fall beyond the tail tables, those with
+    # x >= 6 (5.5 for the tanh formula; 6.25 and 5.75 for the gradients)
+    # get GELU(x) = x and g grad(x) = g directly (gelu_f32_tables.h,
+    # sat_bits).  Diluted one in 64 among zeros, the same inputs take the
+    # double kernels: the bits and the flags must be the same.
+    gelu._set_isa(isa)
+    pos = np.linspace(5.0, 13.0, 40001)
+    info = np.finfo(dtype)
+    x = np.concatenate([pos, -pos, [np.inf, -np.inf, np.nan, 6, 6.25, 5.5, 5.75, info.max]]).astype(dtype)
+    sparse_at = np.arange(x.size) * 64
+    # normal g, those with the longest mantissa (next below a power of two) included
+    near_two = np.nextafter(dtype(2), dtype(0))
+    normal = [0.3, -near_two, near_two * info.smallest_normal, info.max / 4, 0.0, -0.0]
+    special = [np.inf, -np.inf, np.nan, 3 * info.smallest_subnormal, -info.smallest_subnormal, info.max]
+    gs = {"normal": np.resize(np.array(normal, dtype), x.size), "special": np.resize(np.array(special, dtype), x.size)}
+    for f in UFUNCS:
+        for kind, g in gs.items():
+            args = (x, g)[: f.nin]
+            diluted = [np.zeros(x.size * 64, dtype) for _ in args]
+            for d, a in zip(diluted, args):
+                d[sparse_at] = a
+            for flags in ("ignore", "raise"):
+                with np.errstate(all=flags):
+                    try:
+                        dense, dense_err = f(*args), None
+                    except FloatingPointError as e:
+                        dense, dense_err = None, str(e)
+                    try:
+                        sparse, sparse_err = f(*diluted)[sparse_at], None
+                    except FloatingPointError as e:
+                        sparse, sparse_err = None, str(e)
+                assert dense_err == sparse_err, (f.__name__, kind)
+                if dense is not None:
+                    np.testing.assert_array_equal(bits(dense), bits(sparse), err_msg=f"{f.__name__} g {kind}")
+            if kind == "normal" and "grad2" not in f.__name__:
+                with np.errstate(all="ignore"):
+                    limit = f(*args)
+                right = x >= (6.25 if f.nin == 2 or f.__name__.endswith("grad") else 6.0)
+                want = (g if f.nin == 2 else np.ones_like(x)) if f.__name__.endswith(("grad", "backward")) else x
+                np.testing.assert_array_equal(bits(limit[right]), bits(want[right]), err_msg=f.__name__)

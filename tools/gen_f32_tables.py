@@ -51,9 +51,36 @@ TAIL_INDEX = {"exact": (13.0, 1.5, 6.0), "tanh": (17.0, 2.0, 5.5)}
 TAIL_TABLES = [(name + "_tail", label, q, *TAIL_INDEX[name.split("_")[0]], root)
                for name, label, q, _, _, root in TABLES]
 
-
 def bits_of(v: float) -> int:
     return struct.unpack("<I", struct.pack("<f", v))[0]
+
+
+# Right saturation: from x = sat on, GELU(x) rounds to x and g grad(x) to g
+# for every normal (or infinite, or zero) g, because the deficit, Q(x) or
+# |grad(x) - 1| = |grad(-x)|, stays below 2^-25: less than half the spacing
+# of floats next to x or g, relative, even below a power of two.  The loops
+# give such lanes their limit instead of sending them to the double loops
+# (whose error, about 2^-33 relative, keeps their result the same).  The
+# value tables start at their tail's end, the gradients a quarter further
+# out (grad(6) - 1 is 2^-24.7); the second derivatives have none.
+SATURATION = {"exact": 6.0, "tanh": 5.5, "exact_grad": 6.25, "tanh_grad": 5.75}
+SATURATION_BOUND = mp.mpf(2) ** -25
+NO_SATURATION_BITS = 0xFFFFFFFF   # above the bits of every x that is not a NaN
+
+
+def saturation(name, q, root):
+    """(bits of the table's sat, report line): the deficit checked on a grid
+    of step 1/64 from sat to 64 (beyond, it is below 2^-2000), falling and
+    below SATURATION_BOUND throughout."""
+    base = name.removesuffix("_tail")
+    if base not in SATURATION:
+        return NO_SATURATION_BITS, None
+    sat = SATURATION[base]
+    deficit = q if root is None else (lambda y: abs((y - root) * q(y)))
+    values = [deficit(mp.mpf(sat) + mp.mpf(k) / 64) for k in range(int((64 - sat) * 64) + 1)]
+    assert all(b < a for a, b in zip(values, values[1:])), name
+    assert values[0] < SATURATION_BOUND, (name, values[0])
+    return bits_of(sat), f"f32 table {name}: saturates from x = {sat} (deficit <= 2^{pt.log2(values[0]):.1f})"
 
 
 def gen_table(name, label, q, alpha, beta, root, ymax=YMAX, y0=0):
@@ -61,15 +88,18 @@ def gen_table(name, label, q, alpha, beta, root, ymax=YMAX, y0=0):
     pieces, stats = pt.fit_table(lay, q, alpha, beta)
     bound, ratio = pt.log2(stats.error), stats.e_ratio
     index = f"y ({alpha} + {beta} y)" if y0 == 0 else f"z ({alpha} + {beta} z), z = y - {y0}"
+    sat_bits, sat_report = saturation(name, q, root)
     report = [f"f32 table {name}: Q(y) = {label}, {pt.pieces_used(lay, alpha, beta)} pieces, j = floor({index}) "
               f"on [{y0}, {ymax}), degree {DEG}: <= 2^{bound:.1f} relative (coefficients as stored); "
-              f"max |E| / Q = {float(ratio):.4f}"]
+              f"max |E| / Q = {float(ratio):.4f}"] + ([sat_report] if sat_report else [])
     lines = [
         f"/* Q(y) = {label} on [{y0}, {ymax}): error of the table as stored <= 2^{bound:.1f} relative; "
         f"max |E| / Q = {float(ratio):.4f} */",
         f"static const gelu_f32_table gelu_f32_table_{name} = {{",
         f"    .alpha = {alpha!r}f, .beta = {beta!r}f, .y0 = {float(y0)!r}f, "
         f".ymax_bits = 0x{bits_of(float(ymax)):08x}u,  /* {float(ymax)!r}f */",
+        f"    .sat_bits = 0x{sat_bits:08x}u,  /* "
+        + ("none" if sat_bits == NO_SATURATION_BITS else f"{SATURATION[name.removesuffix('_tail')]!r}f") + " */",
         *([] if root is None else
           [f"    .root = {{{', '.join(f32hex(v) for v in pt.root_split(lay, root))}}},  /* y* = {mp.nstr(root, 20)} */"]),
         "    .centre = {" + ", ".join(f32hex(c) for c, _, _ in pieces) + "},",
@@ -108,6 +138,8 @@ def gen():
         "    float y0;                    /* 0, or 4 for the tail tables */",
         "    uint32_t ymax_bits;          /* the table serves y0 <= y < ymax (these bits) */",
         "    float root[3];               /* gradient tables: y* as hi + mid + lo (else 0) */",
+        "    uint32_t sat_bits;           /* x from these bits to +inf: GELU(x) rounds to x, g grad(x) to g",
+        "                                    (normal, infinite or zero g); 0xffffffff: never */",
         "} gelu_f32_table;",
         "",
     ]

@@ -38,7 +38,9 @@
  *           kernels (narrow_exact.h, narrow_tanh.h) instead; the *_in_range
  *           functions say which from the inputs alone, so each input always
  *           takes the same path whatever the ISA, thread or position in the
- *           array.
+ *           array.  The one exception gives the same bits: from x = sat
+ *           (f32_saturated) the results are x and g, which the loops may
+ *           store themselves instead (for many such lanes in a block).
  */
 #ifndef GELU_F32_TABLE_H
 #define GELU_F32_TABLE_H
@@ -230,6 +232,23 @@ static inline float f32_grad_value(const gelu_f32_table *t, float x, float g) {
 static inline int f32_grad_tail_in_range(const gelu_f32_table *tail, float x, float g) {
     uint32_t u = f32_abs_bits(g);
     return f32_table_covers(tail, x) && ((u >= GELU_F32_TAIL_G_MIN_BITS && u <= GELU_F32_G_MAX_BITS) || u == 0);
+}
+
+/* Right saturation (gelu_f32_tables.h, sat_bits): x from the table's sat
+ * to +inf, where GELU(x) rounds to x and g grad(x) to g, the limits the
+ * double kernels also give there.  Not for NaN x; for the gradients g must
+ * be normal, infinite or zero: a subnormal g keeps the double kernels,
+ * which raise underflow for the inexact tiny result, and a NaN g too (their
+ * widening raises invalid for a signaling one).  grad: 0 for GELU, else the
+ * gradient tables (sat_bits never matches for the second derivatives). */
+#define GELU_F32_INF_BITS 0x7f800000u
+#define GELU_F32_MIN_NORMAL_BITS 0x00800000u
+
+static inline int f32_saturated(const gelu_f32_table *t, int grad, float x, float g) {
+    uint32_t u, gu = f32_abs_bits(g);
+    memcpy(&u, &x, sizeof u);     /* the sign too: negative x never matches */
+    int g_ok = !grad || (gu >= GELU_F32_MIN_NORMAL_BITS && gu <= GELU_F32_INF_BITS) || gu == 0;
+    return u >= t->sat_bits && u <= GELU_F32_INF_BITS && g_ok;
 }
 
 #endif /* GELU_F32_TABLE_H */

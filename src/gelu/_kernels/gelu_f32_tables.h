@@ -22,11 +22,14 @@ typedef struct {
     float y0;                    /* 0, or 4 for the tail tables */
     uint32_t ymax_bits;          /* the table serves y0 <= y < ymax (these bits) */
     float root[3];               /* gradient tables: y* as hi + mid + lo (else 0) */
+    uint32_t sat_bits;           /* x from these bits to +inf: GELU(x) rounds to x, g grad(x) to g
+                                    (normal, infinite or zero g); 0xffffffff: never */
 } gelu_f32_table;
 
 /* Q(y) = Phi(-y) on [0, 4): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.2149 */
 static const gelu_f32_table gelu_f32_table_exact = {
     .alpha = 4.75f, .beta = 0.8125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0x40c00000u,  /* 6.0f */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {0x1p-1, 0x1.87b76ap-2, 0x1.416b82p-2, 0x1.045dacp-2, 0x1.a0d0eap-3, 0x1.4a4724p-3, 0x1.027608p-3, 0x1.9173eap-4, 0x1.358456p-4, 0x1.d8d45ap-5, 0x1.6636p-5, 0x1.0d7b0ep-5, 0x1.91424cp-6, 0x1.293968p-6, 0x1.b69cd6p-7, 0x1.42bfcap-7, 0x1.d520bep-8, 0x1.5487cp-8, 0x1.ee546ep-9, 0x1.62e0a8p-9, 0x1.fe3d6p-10, 0x1.6b0d1cp-10, 0x1.ff54e6p-11, 0x1.693c66p-11, 0x1.004a54p-11, 0x1.686d94p-12, 0x1.f65a8cp-13, 0x1.602f42p-13, 0x1.e9ba1p-14, 0x1.51ab8p-14, 0x1.d53bep-15, 0x1.3e4b0ep-15},
     .e = {
@@ -42,6 +45,7 @@ static const gelu_f32_table gelu_f32_table_exact = {
 /* Q(y) = sigma(-2 u(y)) on [0, 4): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.2622 */
 static const gelu_f32_table gelu_f32_table_tanh = {
     .alpha = 3.5f, .beta = 1.125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0x40b00000u,  /* 5.5f */
     .centre = {0x0p+0, 0x1.838p-2, 0x1.318p-1, 0x1.968p-1, 0x1.f4p-1, 0x1.258p+0, 0x1.4e8p+0, 0x1.75p+0, 0x1.9ap+0, 0x1.bd8p+0, 0x1.df8p+0, 0x1p+1, 0x1.0f8p+1, 0x1.1fp+1, 0x1.2d8p+1, 0x1.3cp+1, 0x1.4ap+1, 0x1.578p+1, 0x1.65p+1, 0x1.718p+1, 0x1.7e8p+1, 0x1.8bp+1, 0x1.97p+1, 0x1.a3p+1, 0x1.ae8p+1, 0x1.bap+1, 0x1.c5p+1, 0x1.d08p+1, 0x1.dbp+1, 0x1.e6p+1, 0x1.f08p+1, 0x1.fbp+1},
     .a = {0x1p-1, 0x1.6909bcp-2, 0x1.1a0654p-2, 0x1.b5b148p-3, 0x1.50facap-3, 0x1.01fd8ap-3, 0x1.8893e8p-4, 0x1.29d11cp-4, 0x1.c06fb8p-5, 0x1.4fa1e6p-5, 0x1.f44d16p-6, 0x1.73ef8ap-6, 0x1.1442fep-6, 0x1.9469bcp-7, 0x1.29e7d4p-7, 0x1.b0ea54p-8, 0x1.39c9ecp-8, 0x1.c63b04p-9, 0x1.447b24p-9, 0x1.d59592p-10, 0x1.4b3034p-10, 0x1.d38f44p-11, 0x1.4ab2d2p-11, 0x1.ce334ep-12, 0x1.4412dp-12, 0x1.c12ecp-13, 0x1.38c766p-13, 0x1.a76156p-14, 0x1.25357cp-14, 0x1.8a8562p-15, 0x1.0b3c0ep-15, 0x1.660178p-16},
     .e = {
@@ -57,6 +61,7 @@ static const gelu_f32_table gelu_f32_table_tanh = {
 /* Q(y) = grad(-y) / (y - y*) on [0, 4): error of the table as stored <= 2^-28.9 relative; max |E| / Q = 0.2033 */
 static const gelu_f32_table gelu_f32_table_exact_grad = {
     .alpha = 4.75f, .beta = 0.8125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0x40c80000u,  /* 6.25f */
     .root = {0x1.80ead2p-1, -0x1.a03fd4p-27, 0x1.eec18cp-52},  /* y* = 0.75179152469356445746 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.54851ap-1, -0x1.2f863ap-1, -0x1.103146p-1, -0x1.dda7bp-2, -0x1.9b0d94p-2, -0x1.5be1eep-2, -0x1.215de6p-2, -0x1.db48dcp-3, -0x1.81d16cp-3, -0x1.35408ep-3, -0x1.ea37ccp-4, -0x1.80bc52p-4, -0x1.2a3872p-4, -0x1.cad776p-5, -0x1.5ecebp-5, -0x1.0ae898p-5, -0x1.90c4dep-6, -0x1.2bef5cp-6, -0x1.c018dcp-7, -0x1.4ad584p-7, -0x1.e86436p-8, -0x1.64954p-8, -0x1.01853cp-8, -0x1.74994p-9, -0x1.0e543ep-9, -0x1.84980cp-10, -0x1.14afaap-10, -0x1.8be1dcp-11, -0x1.18c482p-11, -0x1.8acf46p-12, -0x1.17678p-12, -0x1.82437ep-13},
@@ -73,6 +78,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad = {
 /* Q(y) = grad(-y) / (y - y*) on [0, 4): error of the table as stored <= 2^-28.8 relative; max |E| / Q = 0.2378 */
 static const gelu_f32_table gelu_f32_table_tanh_grad = {
     .alpha = 4.75f, .beta = 0.8125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0x40b80000u,  /* 5.75f */
     .root = {0x1.8142ap-1, -0x1.85a06cp-27, -0x1.a9ea48p-52},  /* y* = 0.75246142207101625849 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.54377ep-1, -0x1.2f1cb8p-1, -0x1.0fbbbap-1, -0x1.dcbef2p-2, -0x1.9a463ep-2, -0x1.5b5708p-2, -0x1.21216p-2, -0x1.db7434p-3, -0x1.8290d6p-3, -0x1.367336p-3, -0x1.ed2d18p-4, -0x1.83e78cp-4, -0x1.2d490cp-4, -0x1.d0470ap-5, -0x1.633eccp-5, -0x1.0e376ep-5, -0x1.951064p-6, -0x1.2e2264p-6, -0x1.c10034p-7, -0x1.48f1b6p-7, -0x1.e0aa3cp-8, -0x1.5a491cp-8, -0x1.ebc37ap-9, -0x1.5caa2ap-9, -0x1.ee45d2p-10, -0x1.5998cap-10, -0x1.dc8b8ep-11, -0x1.48fa9ep-11, -0x1.c00c68p-12, -0x1.2cdb1cp-12, -0x1.954a6cp-13, -0x1.087e48p-13},
@@ -89,6 +95,7 @@ static const gelu_f32_table gelu_f32_table_tanh_grad = {
 /* Q(y) = grad2(y) / (y - y*) on [0, 4): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.1910 */
 static const gelu_f32_table gelu_f32_table_exact_grad2 = {
     .alpha = 4.75f, .beta = 0.8125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0xffffffffu,  /* none */
     .root = {0x1.6a09e6p+0, 0x1.9fcef4p-26, -0x1.b7ba68p-51},  /* y* = 1.4142135623730950488 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.20dd76p-1, -0x1.4e9fbep-1, -0x1.58e246p-1, -0x1.54b006p-1, -0x1.44f046p-1, -0x1.2cf652p-1, -0x1.0f7d9p-1, -0x1.df692p-2, -0x1.9f741cp-2, -0x1.619ca2p-2, -0x1.283664p-2, -0x1.e958acp-3, -0x1.8dff36p-3, -0x1.402906p-3, -0x1.fe516ap-4, -0x1.9396cp-4, -0x1.3a8518p-4, -0x1.e77828p-5, -0x1.7831aap-5, -0x1.1ea966p-5, -0x1.b3e2ep-6, -0x1.478852p-6, -0x1.e680dap-7, -0x1.694fcap-7, -0x1.0cac58p-7, -0x1.8b9c66p-8, -0x1.2060a2p-8, -0x1.a5cfaap-9, -0x1.31af8ap-9, -0x1.b708a8p-10, -0x1.3ceeeap-10, -0x1.bf2394p-11},
@@ -105,6 +112,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad2 = {
 /* Q(y) = grad2(y) / (y - y*) on [0, 4): error of the table as stored <= 2^-29.6 relative; max |E| / Q = 0.2180 */
 static const gelu_f32_table gelu_f32_table_tanh_grad2 = {
     .alpha = 4.75f, .beta = 0.8125f, .y0 = 0.0f, .ymax_bits = 0x40800000u,  /* 4.0f */
+    .sat_bits = 0xffffffffu,  /* none */
     .root = {0x1.6b2314p+0, 0x1.380314p-27, 0x1.5d434cp-52},  /* y* = 1.4185040087908283555 */
     .centre = {0x0p+0, 0x1.32p-2, 0x1.f08p-2, 0x1.528p-1, 0x1.a88p-1, 0x1.fa8p-1, 0x1.25p+0, 0x1.4bp+0, 0x1.6f8p+0, 0x1.93p+0, 0x1.b58p+0, 0x1.d7p+0, 0x1.f8p+0, 0x1.0cp+1, 0x1.1b8p+1, 0x1.2a8p+1, 0x1.398p+1, 0x1.48p+1, 0x1.56p+1, 0x1.64p+1, 0x1.718p+1, 0x1.7fp+1, 0x1.8c8p+1, 0x1.998p+1, 0x1.a6p+1, 0x1.b28p+1, 0x1.bfp+1, 0x1.cbp+1, 0x1.d7p+1, 0x1.e3p+1, 0x1.ee8p+1, 0x1.fa8p+1},
     .a = {-0x1.1ffdcap-1, -0x1.4d3456p-1, -0x1.56f9b6p-1, -0x1.524e56p-1, -0x1.4236bep-1, -0x1.2a1cc6p-1, -0x1.0cc5b4p-1, -0x1.dab684p-2, -0x1.9bd732p-2, -0x1.5f458ep-2, -0x1.272856p-2, -0x1.e988ecp-3, -0x1.900954p-3, -0x1.43791ep-3, -0x1.032caap-3, -0x1.9c09e8p-4, -0x1.429c48p-4, -0x1.f5db62p-5, -0x1.8434d2p-5, -0x1.280416p-5, -0x1.c17bc6p-6, -0x1.507092p-6, -0x1.f04eaap-7, -0x1.6cf28ep-7, -0x1.0bda5ep-7, -0x1.83c66p-8, -0x1.14b81cp-8, -0x1.8ad0cep-9, -0x1.15c486p-9, -0x1.814cdep-10, -0x1.0ba24p-10, -0x1.689e9cp-11},
@@ -121,6 +129,7 @@ static const gelu_f32_table gelu_f32_table_tanh_grad2 = {
 /* Q(y) = Phi(-y) on [4, 6.0): error of the table as stored <= 2^-28.9 relative; max |E| / Q = 0.1979 */
 static const gelu_f32_table gelu_f32_table_exact_tail = {
     .alpha = 13.0f, .beta = 1.5f, .y0 = 4.0f, .ymax_bits = 0x40c00000u,  /* 6.0f */
+    .sat_bits = 0x40c00000u,  /* 6.0f */
     .centre = {0x1.028p+2, 0x1.078p+2, 0x1.0cp+2, 0x1.108p+2, 0x1.158p+2, 0x1.1ap+2, 0x1.1e8p+2, 0x1.228p+2, 0x1.27p+2, 0x1.2b8p+2, 0x1.2f8p+2, 0x1.34p+2, 0x1.38p+2, 0x1.3cp+2, 0x1.4p+2, 0x1.44p+2, 0x1.48p+2, 0x1.4cp+2, 0x1.4f8p+2, 0x1.538p+2, 0x1.57p+2, 0x1.5bp+2, 0x1.5e8p+2, 0x1.628p+2, 0x1.66p+2, 0x1.698p+2, 0x1.6dp+2, 0x1.708p+2, 0x1.74p+2, 0x1.778p+2, 0x1.7bp+2, 0x1.7e8p+2},
     .a = {0x1.c22d48p-16, 0x1.41b92ap-16, 0x1.d930fcp-17, 0x1.5a5802p-17, 0x1.e70278p-18, 0x1.60e92p-18, 0x1.fd0cfcp-19, 0x1.7b32a8p-19, 0x1.0f0a46p-19, 0x1.819fd2p-20, 0x1.1bc452p-20, 0x1.901d0ap-21, 0x1.24149ap-21, 0x1.a8d4p-22, 0x1.33ca3p-22, 0x1.bc4ed8p-23, 0x1.3f7a8ep-23, 0x1.c9b4b6p-24, 0x1.54c574p-24, 0x1.e4c1aep-25, 0x1.66ac9ap-25, 0x1.fa9c0ep-26, 0x1.748486p-26, 0x1.053738p-26, 0x1.7dc402p-27, 0x1.1629f4p-27, 0x1.942d04p-28, 0x1.24c852p-28, 0x1.a6f212p-29, 0x1.30994p-29, 0x1.b574ep-30, 0x1.39377ap-30},
     .e = {
@@ -136,6 +145,7 @@ static const gelu_f32_table gelu_f32_table_exact_tail = {
 /* Q(y) = sigma(-2 u(y)) on [4, 5.5): error of the table as stored <= 2^-28.9 relative; max |E| / Q = 0.2075 */
 static const gelu_f32_table gelu_f32_table_tanh_tail = {
     .alpha = 17.0f, .beta = 2.0f, .y0 = 4.0f, .ymax_bits = 0x40b00000u,  /* 5.5f */
+    .sat_bits = 0x40b00000u,  /* 5.5f */
     .centre = {0x1.02p+2, 0x1.058p+2, 0x1.09p+2, 0x1.0dp+2, 0x1.108p+2, 0x1.14p+2, 0x1.178p+2, 0x1.1bp+2, 0x1.1e8p+2, 0x1.218p+2, 0x1.25p+2, 0x1.288p+2, 0x1.2b8p+2, 0x1.2fp+2, 0x1.32p+2, 0x1.35p+2, 0x1.388p+2, 0x1.3b8p+2, 0x1.3e8p+2, 0x1.418p+2, 0x1.448p+2, 0x1.478p+2, 0x1.4a8p+2, 0x1.4d8p+2, 0x1.508p+2, 0x1.538p+2, 0x1.56p+2, 0x1.59p+2, 0x1.5cp+2, 0x1.5e8p+2, 0x1.5e8p+2, 0x1.5e8p+2},
     .a = {0x1.f747p-17, 0x1.7c547ep-17, 0x1.1debp-17, 0x1.9a0aaap-18, 0x1.30becep-18, 0x1.c28396p-19, 0x1.4b2b96p-19, 0x1.e42aecp-20, 0x1.5fed08p-20, 0x1.0a835cp-20, 0x1.7f50dap-21, 0x1.120b12p-21, 0x1.992636p-22, 0x1.214a98p-22, 0x1.abca78p-23, 0x1.3ae12p-23, 0x1.b5efccp-24, 0x1.3f2c44p-24, 0x1.cf14acp-25, 0x1.4e5e2p-25, 0x1.e0958ep-26, 0x1.57ba0ap-26, 0x1.e952ecp-27, 0x1.5a9be8p-27, 0x1.e8a27cp-28, 0x1.56ba9ap-28, 0x1.fc1e42p-29, 0x1.612318p-29, 0x1.e85ee4p-30, 0x1.65b64cp-30, 0x1.65b64cp-30, 0x1.65b64cp-30},
     .e = {
@@ -151,6 +161,7 @@ static const gelu_f32_table gelu_f32_table_tanh_tail = {
 /* Q(y) = grad(-y) / (y - y*) on [4, 6.0): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.1916 */
 static const gelu_f32_table gelu_f32_table_exact_grad_tail = {
     .alpha = 13.0f, .beta = 1.5f, .y0 = 4.0f, .ymax_bits = 0x40c00000u,  /* 6.0f */
+    .sat_bits = 0x40c80000u,  /* 6.25f */
     .root = {0x1.80ead2p-1, -0x1.a03fd4p-27, 0x1.eec18cp-52},  /* y* = 0.75179152469356445746 */
     .centre = {0x1.028p+2, 0x1.078p+2, 0x1.0cp+2, 0x1.108p+2, 0x1.158p+2, 0x1.1ap+2, 0x1.1e8p+2, 0x1.228p+2, 0x1.27p+2, 0x1.2b8p+2, 0x1.2f8p+2, 0x1.34p+2, 0x1.38p+2, 0x1.3cp+2, 0x1.4p+2, 0x1.44p+2, 0x1.48p+2, 0x1.4cp+2, 0x1.4f8p+2, 0x1.538p+2, 0x1.57p+2, 0x1.5bp+2, 0x1.5e8p+2, 0x1.628p+2, 0x1.66p+2, 0x1.698p+2, 0x1.6dp+2, 0x1.708p+2, 0x1.74p+2, 0x1.778p+2, 0x1.7bp+2, 0x1.7e8p+2},
     .a = {-0x1.159f3ap-13, -0x1.92e5b4p-14, -0x1.2c52d2p-14, -0x1.bd8a66p-15, -0x1.3ddddep-15, -0x1.d2b69ap-16, -0x1.54f44cp-16, -0x1.00dd66p-16, -0x1.73d746p-17, -0x1.0bd2d8p-17, -0x1.8e7cf6p-18, -0x1.1c5e2ep-18, -0x1.a3a172p-19, -0x1.346adp-19, -0x1.c399c4p-20, -0x1.495904p-20, -0x1.de84b2p-21, -0x1.5a476ap-21, -0x1.0417dep-21, -0x1.75b35ap-22, -0x1.16e81ap-22, -0x1.8dd2bp-23, -0x1.2705f8p-23, -0x1.a1c18ep-24, -0x1.33d61ap-24, -0x1.c45436p-25, -0x1.4b5588p-25, -0x1.e3f756p-26, -0x1.60676ep-26, -0x1.ffaf9ep-27, -0x1.726048p-27, -0x1.0b4b3ap-27},
@@ -167,6 +178,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad_tail = {
 /* Q(y) = grad(-y) / (y - y*) on [4, 5.5): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.1997 */
 static const gelu_f32_table gelu_f32_table_tanh_grad_tail = {
     .alpha = 17.0f, .beta = 2.0f, .y0 = 4.0f, .ymax_bits = 0x40b00000u,  /* 5.5f */
+    .sat_bits = 0x40b80000u,  /* 5.75f */
     .root = {0x1.8142ap-1, -0x1.85a06cp-27, -0x1.a9ea48p-52},  /* y* = 0.75246142207101625849 */
     .centre = {0x1.02p+2, 0x1.058p+2, 0x1.09p+2, 0x1.0dp+2, 0x1.108p+2, 0x1.14p+2, 0x1.178p+2, 0x1.1bp+2, 0x1.1e8p+2, 0x1.218p+2, 0x1.25p+2, 0x1.288p+2, 0x1.2b8p+2, 0x1.2fp+2, 0x1.32p+2, 0x1.35p+2, 0x1.388p+2, 0x1.3b8p+2, 0x1.3e8p+2, 0x1.418p+2, 0x1.448p+2, 0x1.478p+2, 0x1.4a8p+2, 0x1.4d8p+2, 0x1.508p+2, 0x1.538p+2, 0x1.56p+2, 0x1.59p+2, 0x1.5cp+2, 0x1.5e8p+2, 0x1.5e8p+2, 0x1.5e8p+2},
     .a = {-0x1.754e8ap-14, -0x1.1efa7ap-14, -0x1.b6e4ap-15, -0x1.40df32p-15, -0x1.e510acp-16, -0x1.6c9e12p-16, -0x1.108c4ap-16, -0x1.95266ap-17, -0x1.2b68ccp-17, -0x1.cbf0aep-18, -0x1.503b5p-18, -0x1.e8ae2ap-19, -0x1.71ebfp-19, -0x1.09d278p-19, -0x1.8e8cb6p-20, -0x1.296a6cp-20, -0x1.a44d34p-21, -0x1.3684a4p-21, -0x1.c8ab78p-22, -0x1.4e3768p-22, -0x1.e6dc38p-23, -0x1.60e69cp-23, -0x1.fd1ccep-24, -0x1.6d6fp-24, -0x1.050118p-24, -0x1.72f90cp-25, -0x1.16018cp-25, -0x1.877b7ep-26, -0x1.123a52p-26, -0x1.960f9ap-27, -0x1.960f9ap-27, -0x1.960f9ap-27},
@@ -183,6 +195,7 @@ static const gelu_f32_table gelu_f32_table_tanh_grad_tail = {
 /* Q(y) = grad2(y) / (y - y*) on [4, 6.0): error of the table as stored <= 2^-29.0 relative; max |E| / Q = 0.1852 */
 static const gelu_f32_table gelu_f32_table_exact_grad2_tail = {
     .alpha = 13.0f, .beta = 1.5f, .y0 = 4.0f, .ymax_bits = 0x40c00000u,  /* 6.0f */
+    .sat_bits = 0xffffffffu,  /* none */
     .root = {0x1.6a09e6p+0, 0x1.9fcef4p-26, -0x1.b7ba68p-51},  /* y* = 1.4142135623730950488 */
     .centre = {0x1.028p+2, 0x1.078p+2, 0x1.0cp+2, 0x1.108p+2, 0x1.158p+2, 0x1.1ap+2, 0x1.1e8p+2, 0x1.228p+2, 0x1.27p+2, 0x1.2b8p+2, 0x1.2f8p+2, 0x1.34p+2, 0x1.38p+2, 0x1.3cp+2, 0x1.4p+2, 0x1.44p+2, 0x1.48p+2, 0x1.4cp+2, 0x1.4f8p+2, 0x1.538p+2, 0x1.57p+2, 0x1.5bp+2, 0x1.5e8p+2, 0x1.628p+2, 0x1.66p+2, 0x1.698p+2, 0x1.6dp+2, 0x1.708p+2, 0x1.74p+2, 0x1.778p+2, 0x1.7bp+2, 0x1.7e8p+2},
     .a = {-0x1.47087cp-11, -0x1.e26d54p-12, -0x1.6cdad4p-12, -0x1.12883p-12, -0x1.8de678p-13, -0x1.283182p-13, -0x1.b6ba8ep-14, -0x1.4e8524p-14, -0x1.eac346p-15, -0x1.662a96p-15, -0x1.0d8dc4p-15, -0x1.85b1eap-16, -0x1.22cb6ep-16, -0x1.b040ecp-17, -0x1.3ffacap-17, -0x1.d7d80cp-18, -0x1.5a80dep-18, -0x1.fae2dcp-19, -0x1.804582p-19, -0x1.16f864p-19, -0x1.a436b4p-20, -0x1.2ec9dp-20, -0x1.c51d54p-21, -0x1.440ff6p-21, -0x1.e1c9c4p-22, -0x1.650ca8p-22, -0x1.07ccf2p-22, -0x1.849f8p-23, -0x1.1d61eap-23, -0x1.a1dc8ap-24, -0x1.30fd26p-24, -0x1.bbdb4ap-25},
@@ -199,6 +212,7 @@ static const gelu_f32_table gelu_f32_table_exact_grad2_tail = {
 /* Q(y) = grad2(y) / (y - y*) on [4, 5.5): error of the table as stored <= 2^-28.8 relative; max |E| / Q = 0.1917 */
 static const gelu_f32_table gelu_f32_table_tanh_grad2_tail = {
     .alpha = 17.0f, .beta = 2.0f, .y0 = 4.0f, .ymax_bits = 0x40b00000u,  /* 5.5f */
+    .sat_bits = 0xffffffffu,  /* none */
     .root = {0x1.6b2314p+0, 0x1.380314p-27, 0x1.5d434cp-52},  /* y* = 1.4185040087908283555 */
     .centre = {0x1.02p+2, 0x1.058p+2, 0x1.09p+2, 0x1.0dp+2, 0x1.108p+2, 0x1.14p+2, 0x1.178p+2, 0x1.1bp+2, 0x1.1e8p+2, 0x1.218p+2, 0x1.25p+2, 0x1.288p+2, 0x1.2b8p+2, 0x1.2fp+2, 0x1.32p+2, 0x1.35p+2, 0x1.388p+2, 0x1.3b8p+2, 0x1.3e8p+2, 0x1.418p+2, 0x1.448p+2, 0x1.478p+2, 0x1.4a8p+2, 0x1.4d8p+2, 0x1.508p+2, 0x1.538p+2, 0x1.56p+2, 0x1.59p+2, 0x1.5cp+2, 0x1.5e8p+2, 0x1.5e8p+2, 0x1.5e8p+2},
     .a = {-0x1.04efa4p-11, -0x1.989aa8p-12, -0x1.3e322ep-12, -0x1.dafe4cp-13, -0x1.6d8c72p-13, -0x1.17bdeap-13, -0x1.a9b82p-14, -0x1.421228p-14, -0x1.e4798cp-15, -0x1.79bcbep-15, -0x1.18fc24p-15, -0x1.9f8218p-16, -0x1.3f33b4p-16, -0x1.d2a984p-17, -0x1.62f87ap-17, -0x1.0cc33ep-17, -0x1.823fe8p-18, -0x1.217a94p-18, -0x1.afd6b8p-19, -0x1.408e4p-19, -0x1.d99742p-20, -0x1.5c216ap-20, -0x1.fd48f2p-21, -0x1.72aa02p-21, -0x1.0c6b18p-21, -0x1.82c854p-22, -0x1.252bcep-22, -0x1.a27c52p-23, -0x1.2921c6p-23, -0x1.bcef4p-24, -0x1.bcef4p-24, -0x1.bcef4p-24},
