@@ -51,6 +51,7 @@ TAIL_INDEX = {"exact": (13.0, 1.5, 6.0), "tanh": (17.0, 2.0, 5.5)}
 TAIL_TABLES = [(name + "_tail", label, q, *TAIL_INDEX[name.split("_")[0]], root)
                for name, label, q, _, _, root in TABLES]
 
+
 def bits_of(v: float) -> int:
     return struct.unpack("<I", struct.pack("<f", v))[0]
 
@@ -62,7 +63,9 @@ def bits_of(v: float) -> int:
 # give such lanes their limit instead of sending them to the double loops
 # (whose error, about 2^-33 relative, keeps their result the same).  The
 # value tables start at their tail's end, the gradients a quarter further
-# out (grad(6) - 1 is 2^-24.7); the second derivatives have none.
+# out (grad(6) - 1 is 2^-24.7); the second derivatives have none.  Every
+# table carries its function's value, though the loops read the tail
+# tables' only.
 SATURATION = {"exact": 6.0, "tanh": 5.5, "exact_grad": 6.25, "tanh_grad": 5.75}
 SATURATION_BOUND = mp.mpf(2) ** -25
 NO_SATURATION_BITS = 0xFFFFFFFF   # above the bits of every x that is not a NaN

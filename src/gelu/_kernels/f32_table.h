@@ -40,7 +40,8 @@
  *           takes the same path whatever the ISA, thread or position in the
  *           array.  The one exception gives the same bits: from x = sat
  *           (f32_saturated) the results are x and g, which the loops may
- *           store themselves instead (for many such lanes in a block).
+ *           store themselves instead (the AVX-512 loops where a block has
+ *           many such lanes, the others for each one).
  */
 #ifndef GELU_F32_TABLE_H
 #define GELU_F32_TABLE_H
@@ -236,8 +237,8 @@ static inline int f32_grad_tail_in_range(const gelu_f32_table *tail, float x, fl
 
 /* Right saturation (gelu_f32_tables.h, sat_bits): x from the table's sat
  * to +inf, where GELU(x) rounds to x and g grad(x) to g, the limits the
- * double kernels also give there.  Not for NaN x; for the gradients g must
- * be normal, infinite or zero: a subnormal g keeps the double kernels,
+ * double kernels also give there.  False for NaN x; for the gradients g
+ * must be normal, infinite or zero: a subnormal g keeps the double kernels,
  * which raise underflow for the inexact tiny result, and a NaN g too (their
  * widening raises invalid for a signaling one).  grad: 0 for GELU, else the
  * gradient tables (sat_bits never matches for the second derivatives). */

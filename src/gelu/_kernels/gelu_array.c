@@ -964,15 +964,16 @@ static GELU_ALWAYS_INLINE __m512 f16_load16(const uint16_t *p) {
 /* float16 with the conversions in registers (the avx512 set): the body of
  * f32_table_loop on 16 float16 lanes widened by vcvtph2ps, each result
  * rounded by f16_round_checked16 and stored where that is sure.  Lanes out
- * of the tables' range are packed as float32 (as there), computed by the
- * float32 entry point f32fn (its double paths) and rounded by the same
- * check.  Every lane whose rounding is not sure is listed in redo with
- * out not written, as f16_blocks does; f16_blocks also takes the last
- * n % 16 elements.  Same results as f16_blocks, lane for lane. */
-static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int grad, gelu_array_fn f32fn,
-                                                   const uint16_t *x, const uint16_t *g, uint16_t *out,
-                                                   ptrdiff_t n, ptrdiff_t *redo) {
-    _Alignas(64) float res[TBLOCK];   /* aligned: f32fn then takes no head elements one by one */
+ * of the tables' range are packed as float32 (as there), computed by
+ * f32_outside as the float32 entry point f32fn would (its tail table, the
+ * limits, the double loop `narrow`) and rounded by the same check.  Every
+ * lane whose rounding is not sure is listed in redo with out not written,
+ * as f16_blocks does; f16_blocks (with f32fn) also takes the last n % 16
+ * elements.  Same results as f16_blocks, lane for lane. */
+static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, const gelu_f32_table *tail, int grad,
+                                                   f32_block_fn narrow, gelu_array_fn f32fn, const uint16_t *x,
+                                                   const uint16_t *g, uint16_t *out, ptrdiff_t n, ptrdiff_t *redo) {
+    float res[TBLOCK];
     float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16];
     uint16_t res_h[TBLOCK + 16];
     __mmask16 res_sure[TBLOCK / 16 + 1];
@@ -1035,7 +1036,9 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
                 redo[nredo++] = b + 16 * v + __builtin_ctz(u);
         }
         if (nbad > 0) {
-            f32fn(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
+            /* out of the main tables' range, all of them: f32fn would find
+             * that again before calling f32_outside */
+            f32_outside(tail, grad, narrow, bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             f32_table_load(t, &regs);
             /* f16_round_checked (in_range = 0) on 16 lanes at a time: a
              * branch per element on its verdict would be an even bet for
@@ -1075,7 +1078,8 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, int 
 
 #define F16_ENTRY(name, table, grad, block, binary)                                                     \
     static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
-        return f16_table_loop(&gelu_f32_table_##table, grad, name##_f32, x, binary ? g : NULL, out, n, redo); \
+        return f16_table_loop(&gelu_f32_table_##table, &gelu_f32_table_##table##_tail, grad, block, name##_f32, \
+                              x, binary ? g : NULL, out, n, redo);                                       \
     }
 #else
 #define F16_ENTRY(name, table, grad, block, binary)                                                     \
