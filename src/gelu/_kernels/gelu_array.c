@@ -216,6 +216,10 @@ static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
  * block are gathered, computed by the double loop, and put back. */
 #define TBLOCK 1024
 
+/* Elements per call from which the AVX-512 float32 loop streams its
+ * output (16 MiB: half the L3 of the machine measured, docs/speed.md). */
+#define F32_STREAM_MIN ((ptrdiff_t)1 << 22)
+
 #ifdef GELU_F32_TABLE_AVX512
 /* A table held in registers: each 32-entry column as two halves, so that
  * a lookup of 16 indices is one two-register permute (no memory gather),
@@ -469,16 +473,20 @@ static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t 
  * block (a branch per 16 lanes on whether any input is out of range costs
  * more than the formula itself when that is about an even bet, as for
  * x with a standard deviation of 2):
- *   1. the fast formula on 16 lanes at a time, stored by a masked store
- *      on the lanes in range only, the in-range masks kept;
+ *   1. the fast formula on 16 lanes at a time, stored on the lanes in
+ *      range by a masked store (or, for large outputs, as whole vectors
+ *      by a non-temporal store, which has no masked form), the in-range
+ *      masks kept;
  *   2. only if some lane was out of range: those lanes' x (and g) packed
  *      from the inputs, the double loop on them, and its results expanded
  *      back over their lanes, again for every vector whatever its mask.
- * The lanes out of range are not written by pass 1, so an in-place call
- * (out = x or out = g) still finds their inputs in pass 2; an output that
- * partly overlaps an input (NumPy passes out = y[:-1] with x = y[1:]
- * uncopied) could overwrite them, so then the block's inputs are copied
- * first.  No call in the first pass, so the table stays in registers.
+ * Pass 1 leaves the lanes out of range as they were, or stores their
+ * input's value there (g's where out is g, else x's), so an in-place call
+ * (out = x or out = g) still finds its inputs in pass 2; an output that
+ * partly overlaps an input
+ * (NumPy passes out = y[:-1] with x = y[1:] uncopied) could overwrite
+ * them, so then the block's inputs are copied first.  No call in the
+ * first pass, so the table stays in registers.
  * grad: 1 for g * grad(x) from a gradient table (g NULL: g = 1), 2 for
  * grad2(x) from a second-derivative table (the gradient kernel at -|x|,
  * g = 1), 0 for GELU(x); a constant wherever this is inlined. */
@@ -499,6 +507,16 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
     ptrdiff_t head = 0;
     while (head < n && head < 15 && ((uintptr_t)(out + head) & 63) != 0)
         head++;
+    /* Where pass 1 streams whole vectors, the lanes out of range get what
+     * pass 2 must still find there in an in-place call: g's value where out
+     * is g, else x's (out is x, or the lane is overwritten anyway). */
+    const int keep_g = grad == 1 && g != NULL && out == g;
+    /* Large outputs (per call: per thread) go out by non-temporal stores,
+     * which skip reading each line of `out` into the cache before writing
+     * it: at 1e7 elements on two threads the loops are bound by memory
+     * traffic, and this is a third of it for a backward pass.  Only with
+     * `out` 64-byte aligned from `head` on (NumPy may pass unaligned data). */
+    const int stream = n >= F32_STREAM_MIN && ((uintptr_t)(out + head) & 63) == 0;
     while (b < n) {
         ptrdiff_t k = b == 0 && head > 0 ? head : (n - b < TBLOCK ? n - b : TBLOCK);
         ptrdiff_t nv = k / 16;
@@ -522,7 +540,13 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
                 if (grad == 1 && g != NULL)
                     _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
                 nbad += __builtin_popcount(off);
-                _mm512_storeu_ps(out + b + 16 * v, r);   /* after the packing: in place, x is gone */
+                /* after the packing: in place, x is gone */
+                if (stream)
+                    _mm512_stream_ps(out + b + 16 * v, r);
+                else
+                    _mm512_storeu_ps(out + b + 16 * v, r);
+            } else if (stream) {
+                _mm512_stream_ps(out + b + 16 * v, _mm512_mask_mov_ps(keep_g ? gv : xv, in, r));
             } else {
                 _mm512_mask_storeu_ps(out + b + 16 * v, in, r);
             }
@@ -573,6 +597,8 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
         dense = 4 * __builtin_popcountll(bad_vectors) >= 3 * nv && nv > 0;
         b += k;
     }
+    if (stream)
+        _mm_sfence();   /* the streamed stores visible before the caller (or pool) goes on */
 }
 #else
 #if defined(__AVX2__)
