@@ -188,15 +188,18 @@ def _bits(t):
     return t.contiguous().view({2: torch.int16, 4: torch.int32, 8: torch.int64}[t.dtype.itemsize])
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["5001", "4MiB"])
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
-def test_contiguous_tensors_take_the_direct_loop_with_the_ufuncs_bits(dtype):
+def test_contiguous_tensors_take_the_direct_loop_with_the_ufuncs_bits(dtype, large):
     # Contiguous operands go to gelu._ufuncs._apply_contiguous on their data
     # pointers (no NumPy views); a strided copy of the same values goes
-    # through the ufunc: the same bits.
+    # through the ufunc: the same bits.  From 4 MiB of output the direct
+    # loop also asks for huge pages for it, which must change nothing.
     from gelu.torch import _cpu
     gen = torch.Generator().manual_seed(3)
-    x = (torch.randn(5001, generator=gen, dtype=torch.float64) * 3).to(dtype)
-    g = torch.randn(5001, generator=gen, dtype=torch.float64).to(dtype)
+    n = (4 << 20) // dtype.itemsize + 3 if large else 5001
+    x = (torch.randn(n, generator=gen, dtype=torch.float64) * 3).to(dtype)
+    g = torch.randn(n, generator=gen, dtype=torch.float64).to(dtype)
     x_strided, g_strided = torch.stack([x, x], 1)[:, 0], torch.stack([g, g], 1)[:, 0]
     for variant in ("none", "tanh"):
         direct = _cpu.forward(x, variant)
