@@ -483,10 +483,9 @@ static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t 
  * Pass 1 leaves the lanes out of range as they were, or stores their
  * input's value there (g's where out is g, else x's), so an in-place call
  * (out = x or out = g) still finds its inputs in pass 2; an output that
- * partly overlaps an input
- * (NumPy passes out = y[:-1] with x = y[1:] uncopied) could overwrite
- * them, so then the block's inputs are copied first.  No call in the
- * first pass, so the table stays in registers.
+ * partly overlaps an input (NumPy passes out = y[:-1] with x = y[1:]
+ * uncopied) could overwrite them, so then the block's inputs are copied
+ * first.  No call in the first pass, so the table stays in registers.
  * grad: 1 for g * grad(x) from a gradient table (g NULL: g = 1), 2 for
  * grad2(x) from a second-derivative table (the gradient kernel at -|x|,
  * g = 1), 0 for GELU(x); a constant wherever this is inlined. */
@@ -514,7 +513,8 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
     /* Large outputs (per call: per thread) go out by non-temporal stores,
      * which skip reading each line of `out` into the cache before writing
      * it: at 1e7 elements on two threads the loops are bound by memory
-     * traffic, and this is a third of it for a backward pass.  Only with
+     * traffic, of which that read is a third for GELU (x read, the result
+     * written) and a quarter for a backward pass (x and g).  Only with
      * `out` 64-byte aligned from `head` on (NumPy may pass unaligned data). */
     const int stream = n >= F32_STREAM_MIN && ((uintptr_t)(out + head) & 63) == 0;
     while (b < n) {
