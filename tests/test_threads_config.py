@@ -20,8 +20,9 @@ import gelu
 
 UFUNCS = [getattr(gelu, name) for name in gelu.__all__]
 ISAS = gelu._isa_available()
-# Big enough that every dtype's loop is split (the cut-offs are at most
-# 65536 float32 elements per thread), odd so the ranges differ in size.
+# Big enough that every dtype's loop is split when calls follow each other
+# closely (the grain is then an eighth of _ufuncs.c's GRAIN: at most 32768
+# float32 elements per thread), odd so the ranges differ in size.
 SIZES = {np.float16: 40_001, np.float32: 300_001, np.float64: 20_001}
 
 ids = lambda f: f.__name__  # noqa: E731
@@ -175,6 +176,24 @@ def test_thread_counts_give_identical_bits(f, dtype):
         out = np.full_like(x, np.nan)  # an element no thread writes stays NaN
         compute(f, x, g, out=out)
         np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"{n} threads")
+
+
+@pytest.mark.parametrize("dtype", list(SIZES), ids=lambda d: d.__name__)
+@pytest.mark.parametrize("f", [gelu.gelu, gelu.gelu_tanh_backward], ids=ids)
+def test_calls_in_quick_succession_give_identical_bits(f, dtype):
+    # A call that follows another within the workers' spin time is split at
+    # the smaller grain, and with more threads than CPUs the caller runs
+    # the ranges of workers that have not started yet (_threads.c): neither
+    # may change a bit or leave an element unwritten.
+    x, g = inputs(dtype, SIZES[dtype], seed=5)
+    gelu.set_num_threads(1)
+    expected = compute(f, x, g)
+    for n in (2, 7):
+        gelu.set_num_threads(n)
+        for _ in range(10):
+            out = np.full_like(x, np.nan)
+            compute(f, x, g, out=out)
+            np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"{n} threads")
 
 
 @pytest.mark.skipif(len(ISAS) < 2, reason="this build has one kernel set")

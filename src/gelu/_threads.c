@@ -2,10 +2,15 @@
  * _threads.c -- the pool behind gelu_parallel_for (contract in _threads.h).
  *
  * Deliberately small: a mutex, two condition variables, a generation
- * counter and a countdown.  A job is split into `parts` contiguous ranges;
- * range 0 runs on the calling thread, range i on worker i.  Every started
- * worker wakes for every job and counts itself done (those without a range
- * do nothing), so the caller only has to wait for the count to reach zero.
+ * counter, a claim per range and a count of busy workers.  A job is split
+ * into `parts` contiguous ranges; range 0 runs on the calling thread, range
+ * i on worker i if that worker claims it first, else on the caller, which
+ * claims every range still unclaimed once it has done its own.  A worker
+ * that is slow to start (asleep, or sharing its CPU with another thread
+ * pool's spinning thread, as PyTorch's OpenMP threads do after every
+ * parallel operation) therefore never holds the caller up for longer than
+ * the range it is already running: at worst the call takes its serial time.
+ * The caller waits only for the workers inside a job (`active`).
  *
  * Waking a thread blocked on a condition variable takes tens of
  * microseconds on a VM, so both sides spin briefly before they block: a
@@ -28,6 +33,10 @@ int gelu_threads_init(void) { return 0; }
 void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
     (void)grain;
     if (n > 0) fn(ctx, 0, n);
+}
+void gelu_set_host_openmp(const gelu_host_openmp *rt) { (void)rt; }
+void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
+    gelu_parallel_for(n, grain, fn, ctx);
 }
 
 #else
@@ -78,7 +87,10 @@ static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static int n_workers;                      /* started so far (guarded by lock) */
 static atomic_ulong generation;            /* bumped once per job, under lock */
 static unsigned long start_generation[MAX_THREADS];
-static atomic_ulong unfinished;            /* workers yet to finish the current job */
+/* claim[i]: the latest job (its generation) whose range i someone has
+ * taken; a range of job G is free while claim[i] < G. */
+static atomic_ulong claim[MAX_THREADS];
+static atomic_ulong active;                /* workers between wake-up and done */
 static atomic_int raised;                  /* exception flags the workers raised */
 /* Written by the caller before it bumps `generation`, read by the workers
  * after they see the new value. */
@@ -102,6 +114,19 @@ static ptrdiff_t range_start(ptrdiff_t n, int parts, int i) {
     return q * i + (i < r ? i : r);
 }
 
+/* Take range i of job G, if nobody has: the caller or worker i. */
+static int take(int i, unsigned long G) {
+    unsigned long c = atomic_load(&claim[i]);
+    while (c < G)
+        if (atomic_compare_exchange_weak(&claim[i], &c, G))
+            return 1;
+    return 0;
+}
+
+static void run_range(int i) {
+    job.fn(job.ctx, range_start(job.n, job.parts, i), range_start(job.n, job.parts, i + 1));
+}
+
 static void *worker(void *arg) {
     int id = (int)(intptr_t)arg;
     pthread_mutex_lock(&lock);
@@ -115,13 +140,18 @@ static void *worker(void *arg) {
             pthread_mutex_unlock(&lock);
         }
         seen = atomic_load(&generation);
-        if (id < job.parts) {
+        /* Counted before the claim: once the caller has taken every free
+         * range, it waits until this count is zero, so `job` stays as it
+         * is while a worker that won a claim reads it.  A worker late for
+         * job `seen` finds its range taken and reads nothing. */
+        atomic_fetch_add(&active, 1);
+        if (take(id, seen)) {
             fesetenv(&job.env);
             feclearexcept(FE_ALL_EXCEPT);
-            job.fn(job.ctx, range_start(job.n, job.parts, id), range_start(job.n, job.parts, id + 1));
+            run_range(id);
             atomic_fetch_or(&raised, fetestexcept(FE_ALL_EXCEPT));
         }
-        if (atomic_fetch_sub(&unfinished, 1) == 1) {
+        if (atomic_fetch_sub(&active, 1) == 1) {
             pthread_mutex_lock(&lock);   /* the caller may be about to wait */
             pthread_cond_signal(&done);
             pthread_mutex_unlock(&lock);
@@ -156,16 +186,40 @@ static int ensure_workers(int want) {
     return n_workers + 1 < want ? n_workers + 1 : want;
 }
 
+/* When the last call that could have split ended less than SPIN_NS ago
+ * (calls in a loop: over layers, over batches, a benchmark), the grain is
+ * divided by WARM_GRAIN_DIVISOR: the workers are then still spinning, or
+ * will be after the one wake-up this call pays, and a split costs about a
+ * microsecond instead of a wake-up's tens. */
+#define WARM_GRAIN_DIVISOR 8
+static atomic_llong last_call_end_ns;
+
+static ptrdiff_t warm_grain_of(ptrdiff_t grain) {
+    return grain / WARM_GRAIN_DIVISOR > 0 ? grain / WARM_GRAIN_DIVISOR : 1;
+}
+
+static void serial(ptrdiff_t n, gelu_range_fn fn, void *ctx) {
+    fn(ctx, 0, n);
+    atomic_store(&last_call_end_ns, (long long)now_ns());
+}
+
 void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
     if (n <= 0)
         return;
     ptrdiff_t parts = atomic_load(&num_threads);
     if (grain < 1)
         grain = 1;
+    ptrdiff_t warm_grain = warm_grain_of(grain);
+    if (parts <= 1 || n / warm_grain < 2) {   /* serial however warm the pool */
+        fn(ctx, 0, n);
+        return;
+    }
+    if (now_ns() - atomic_load(&last_call_end_ns) < SPIN_NS)
+        grain = warm_grain;
     if (n / grain < parts)
         parts = n / grain;
     if (parts <= 1 || pthread_mutex_trylock(&busy) != 0) {
-        fn(ctx, 0, n);
+        serial(n, fn, ctx);
         return;
     }
     pthread_mutex_lock(&lock);
@@ -176,23 +230,86 @@ void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx
     job.parts = (int)parts;
     fegetenv(&job.env);
     atomic_store(&raised, 0);
-    atomic_store(&unfinished, (unsigned long)n_workers);
-    atomic_fetch_add(&generation, 1);
+    unsigned long G = atomic_load(&generation) + 1;
+    for (int i = (int)parts; i <= n_workers; i++)   /* workers with no range this time */
+        atomic_store(&claim[i], G);
+    atomic_store(&generation, G);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
 
-    fn(ctx, 0, range_start(n, (int)parts, 1));
+    run_range(0);
+    for (int i = (int)parts - 1; i >= 1; i--)   /* the ranges no worker has started */
+        if (take(i, G))
+            run_range(i);
 
-    if (!spin_until(&unfinished, 0, 1)) {
+    if (!spin_until(&active, 0, 1)) {
         pthread_mutex_lock(&lock);
-        while (atomic_load(&unfinished) != 0)
+        while (atomic_load(&active) != 0)
             pthread_cond_wait(&done, &lock);
         pthread_mutex_unlock(&lock);
     }
     int flags = atomic_load(&raised);
+    atomic_store(&last_call_end_ns, (long long)now_ns());
     pthread_mutex_unlock(&busy);
     if (flags)
         feraiseexcept(flags);
+}
+
+/* ---- a host's OpenMP threads ---------------------------------------- */
+
+static gelu_host_openmp host;
+static atomic_int have_host;
+
+void gelu_set_host_openmp(const gelu_host_openmp *rt) {
+    atomic_store(&have_host, 0);
+    if (rt == NULL || rt->parallel == NULL || rt->thread_num == NULL || rt->num_threads == NULL ||
+        rt->max_threads == NULL)
+        return;
+    host = *rt;   /* set once, at import, before any call that reads it */
+    atomic_store(&have_host, 1);
+}
+
+typedef struct {
+    gelu_range_fn fn;
+    void *ctx;
+    ptrdiff_t n;
+    int parts;
+    fenv_t env;
+} host_job;
+
+/* One OpenMP thread's share: ranges t, t + team, ... (the runtime may give
+ * fewer threads than asked, nested inside another parallel region one). */
+static void host_body(void *data) {
+    const host_job *j = data;
+    int team = host.num_threads(), t = host.thread_num();
+    fenv_t own;
+    fegetenv(&own);
+    fesetenv(&j->env);
+    for (int i = t; i < j->parts; i += team)
+        j->fn(j->ctx, range_start(j->n, j->parts, i), range_start(j->n, j->parts, i + 1));
+    fesetenv(&own);
+}
+
+void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
+    if (!atomic_load(&have_host)) {
+        gelu_parallel_for(n, grain, fn, ctx);
+        return;
+    }
+    if (n <= 0)
+        return;
+    grain = warm_grain_of(grain);
+    ptrdiff_t parts = host.max_threads();
+    if (n / grain < parts)
+        parts = n / grain;
+    if (parts > MAX_THREADS)
+        parts = MAX_THREADS;
+    if (parts <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    host_job j = {fn, ctx, n, (int)parts};
+    fegetenv(&j.env);
+    host.parallel(host_body, &j, (unsigned)parts, 0);
 }
 
 /* fork(): hold the pool idle across it; the child has no workers (threads
@@ -209,8 +326,10 @@ static void after_fork_parent(void) {
 
 static void after_fork_child(void) {
     n_workers = 0;
-    atomic_store(&unfinished, 0);
+    atomic_store(&active, 0);
     atomic_store(&generation, 0);
+    for (int i = 0; i < MAX_THREADS; i++)
+        atomic_store(&claim[i], 0);
     pthread_cond_init(&wake, NULL);
     pthread_cond_init(&done, NULL);
     pthread_mutex_unlock(&lock);

@@ -6,7 +6,12 @@
  * Contract:
  *   - gelu_parallel_for runs fn(ctx, begin, end) over [0, n) split into
  *     contiguous ranges of at least `grain` elements (so small loops stay on
- *     the calling thread), and returns when all ranges are done;
+ *     the calling thread; an eighth of that when the previous call that
+ *     could split ended less than the workers' spin time ago, as in a
+ *     loop), and returns when all ranges are done; a range whose worker
+ *     has not started by the time the caller is done with its own is run
+ *     by the caller, so a late worker never makes a call slower than
+ *     serial by more than the range it is running;
  *   - the workers run under the caller's floating-point environment
  *     (rounding mode, flush-to-zero), so results do not depend on the
  *     thread count, and the exception flags they raise are raised again on
@@ -33,5 +38,28 @@ void gelu_set_num_threads(int n);
 int gelu_threads_init(void);
 
 void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx);
+
+/* A host's OpenMP runtime, by the entry points of the GNU ABI that GCC's
+ * `#pragma omp parallel` compiles to (libgomp has them, and LLVM's and
+ * Intel's runtimes export them for compatibility). */
+typedef struct {
+    void (*parallel)(void (*body)(void *), void *data, unsigned num_threads, unsigned flags);  /* GOMP_parallel */
+    int (*thread_num)(void);     /* omp_get_thread_num */
+    int (*num_threads)(void);    /* omp_get_num_threads */
+    int (*max_threads)(void);    /* omp_get_max_threads */
+} gelu_host_openmp;
+
+/* Use that runtime (copied) for gelu_parallel_for_host; NULL: none. */
+void gelu_set_host_openmp(const gelu_host_openmp *rt);
+
+/* gelu_parallel_for for a host application that runs its own OpenMP
+ * threads (PyTorch): the ranges run on the host runtime's threads, as many
+ * as it would use for its own loops (omp_get_max_threads), so that the
+ * two pools never compete for the CPUs; the grain is the one for a warm
+ * pool (the host's threads spin between its parallel operations).  Each
+ * range runs under the caller's floating-point environment, and the host
+ * thread's own is restored after it (its flags included).  Without a host
+ * runtime, gelu_parallel_for. */
+void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx);
 
 #endif /* GELU_THREADS_H */

@@ -762,21 +762,64 @@ py_apply_contiguous(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     fexcept_t flags;
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
     if (n < 4096) {   /* a few microseconds at most: not worth the GIL's round trip */
-        gelu_parallel_for(n, GRAIN[loop][fn], loop_range, &c);
+        gelu_parallel_for_host(n, GRAIN[loop][fn], loop_range, &c);
     }
     else {
         Py_BEGIN_ALLOW_THREADS
         advise_huge_pages(out, (size_t)n * (size_t)size);
-        gelu_parallel_for(n, GRAIN[loop][fn], loop_range, &c);
+        gelu_parallel_for_host(n, GRAIN[loop][fn], loop_range, &c);
         Py_END_ALLOW_THREADS
     }
     fesetexceptflag(&flags, FE_ALL_EXCEPT);
     Py_RETURN_NONE;
 }
 
+/* _set_host_openmp(parallel, thread_num, num_threads, max_threads): the
+ * addresses of GOMP_parallel, omp_get_thread_num, omp_get_num_threads and
+ * omp_get_max_threads in the OpenMP runtime of the host (gelu.torch passes
+ * PyTorch's), on whose threads _apply_contiguous then runs its loops
+ * (gelu_parallel_for_host); all four 0: gelu's own pool again.  The
+ * addresses cannot be checked: only gelu.torch calls this, once, with
+ * addresses it has looked up by name in a loaded library. */
+static PyObject *
+py_set_host_openmp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "_set_host_openmp(parallel, thread_num, num_threads, max_threads) takes 4 ints");
+        return NULL;
+    }
+    void *p[4];
+    int zeros = 0;
+    for (int k = 0; k < 4; k++) {
+        p[k] = PyLong_AsVoidPtr(args[k]);
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        zeros += p[k] == NULL;
+    }
+    if (zeros == 4) {
+        gelu_set_host_openmp(NULL);
+        Py_RETURN_NONE;
+    }
+    if (zeros != 0) {
+        PyErr_SetString(PyExc_ValueError, "_set_host_openmp: give all four addresses, or four zeros");
+        return NULL;
+    }
+    gelu_host_openmp rt;
+    memcpy(&rt.parallel, &p[0], sizeof rt.parallel);
+    memcpy(&rt.thread_num, &p[1], sizeof rt.thread_num);
+    memcpy(&rt.num_threads, &p[2], sizeof rt.num_threads);
+    memcpy(&rt.max_threads, &p[3], sizeof rt.max_threads);
+    gelu_set_host_openmp(&rt);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef gelu_ufuncs_methods[] = {
     {"_apply_contiguous", (PyCFunction)(void (*)(void))py_apply_contiguous, METH_FASTCALL,
      "Private (gelu.torch): run a loop on raw contiguous memory; unchecked addresses."},
+    {"_set_host_openmp", (PyCFunction)(void (*)(void))py_set_host_openmp, METH_FASTCALL,
+     "Private (gelu.torch): run _apply_contiguous's loops on the host's OpenMP threads."},
     {"_get_num_threads", py_get_num_threads, METH_NOARGS, "Threads a large loop may use."},
     {"_set_num_threads", py_set_num_threads, METH_O, "Set the threads a large loop may use (int >= 1)."},
     {"_get_isa", py_get_isa, METH_NOARGS, "Name of the kernel set in use."},

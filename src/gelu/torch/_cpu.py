@@ -14,7 +14,9 @@ nearest even).  No temporary tensor, no extra pass.
 Contiguous operands of one dtype (the usual case) skip the NumPy views and
 the ufunc machinery: ``gelu._ufuncs._apply_contiguous`` runs the same loop
 on the tensors' data pointers, which saves about 2 us a call (half of a
-1000-element call).  Same kernels, same threads, same bits.
+1000-element call).  Same kernels, same bits; its threads are PyTorch's own
+OpenMP threads where ``_openmp`` finds them (``torch.set_num_threads``),
+else gelu's pool, as for the ufuncs (``gelu.set_num_threads``).
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ import numpy as np
 import torch
 
 import gelu as _core
+
+from . import _openmp  # noqa: F401  (the kernels' threads: PyTorch's OpenMP ones)
 
 __all__ = ["forward", "backward", "grad2", "run", "FORWARD", "KERNELS"]
 

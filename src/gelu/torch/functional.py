@@ -85,7 +85,11 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     straight into the result: contiguous tensors by data pointer, others
     through the ufunc's ``out=``. bfloat16 tensors are handed over as their
     bit patterns, zero-copy, to the core's bfloat16 loop (the float32
-    kernels, rounded once to bfloat16).
+    kernels, rounded once to bfloat16). Large contiguous tensors are split
+    across PyTorch's own OpenMP threads (``torch.set_num_threads``), as
+    PyTorch's element-wise operations are, rather than across a second pool
+    that would compete with them for the CPUs; where PyTorch has no OpenMP
+    runtime, across ``gelu``'s pool (``gelu.set_num_threads``).
 
     On other devices (CUDA, MPS, ...) the values are composed from stock torch
     operations with the same cancellation-free formulas (erfc, sigmoid, the
