@@ -325,6 +325,10 @@ static void after_fork_parent(void) {
 }
 
 static void after_fork_child(void) {
+    /* A host's OpenMP runtime may not survive fork() (GNU libgomp can hang
+     * in a child whose parent had a team running): the child uses this
+     * pool, which starts afresh. */
+    atomic_store(&have_host, 0);
     n_workers = 0;
     atomic_store(&active, 0);
     atomic_store(&generation, 0);

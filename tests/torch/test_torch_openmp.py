@@ -3,6 +3,7 @@
 values are the ufuncs' bits for every PyTorch thread count, and gelu's own
 pool takes over again without it."""
 
+import multiprocessing
 import sys
 import threading
 
@@ -135,3 +136,31 @@ def test_set_host_openmp_wants_four_addresses_or_none():
         gelu._ufuncs._set_host_openmp(0, 0)
     with pytest.raises(ValueError, match="all four"):
         gelu._ufuncs._set_host_openmp(1, 0, 0, 0)
+
+
+_FORK_INPUTS = {}
+
+
+def _child_forward(_):
+    x = _FORK_INPUTS["x"]
+    return gt.gelu(x).numpy()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork() here")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_forked_children_compute_on_gelu_pool(torch_threads):
+    # The parent has just run a team on PyTorch's runtime; in a child the
+    # core leaves that runtime alone (GNU libgomp can hang there) and
+    # uses its own pool, which starts afresh.
+    torch.set_num_threads(2)
+    x, g = inputs(torch.float32)
+    want = expected("none", x, g)[0]
+    np.testing.assert_array_equal(bits(gt.gelu(x).numpy()), bits(want))
+    _FORK_INPUTS["x"] = x
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            results = pool.map_async(_child_forward, range(2)).get(timeout=120)
+    finally:
+        _FORK_INPUTS.clear()
+    for out in results:
+        np.testing.assert_array_equal(bits(out), bits(want))

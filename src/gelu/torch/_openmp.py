@@ -72,6 +72,9 @@ def use_runtime(path: str | None) -> bool:
 
 
 RUNTIME: str | None = find_runtime()
-"""The OpenMP runtime the contiguous CPU calls run on, or None (gelu's pool)."""
+"""The OpenMP runtime the contiguous CPU calls run on, or None (gelu's pool).
+In a child process made by fork() they run on gelu's pool whatever this
+says: the core drops the runtime there, as GNU libgomp can hang in a child
+whose parent had a team running."""
 if not use_runtime(RUNTIME):
     RUNTIME = None
