@@ -42,6 +42,7 @@ void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void
 #else
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -69,8 +70,14 @@ static int spin_until(atomic_ulong *v, unsigned long value, int until_equal) {
     int64_t start = now_ns();
     for (int i = 0; (atomic_load(v) == value) != until_equal; i++) {
         cpu_relax();
-        if ((i & 63) == 63 && now_ns() - start > SPIN_NS)
-            return 0;
+        if ((i & 63) == 63) {
+            if (now_ns() - start > SPIN_NS)
+                return 0;
+            /* Let a thread waiting for this CPU run: the other side may
+             * share it (a worker woken onto its caller's CPU), and then
+             * spinning only delays what is spun for. */
+            sched_yield();
+        }
     }
     return 1;
 }
