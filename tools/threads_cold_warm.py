@@ -1,11 +1,14 @@
 """Time one 1e5-element float32 ``gelu`` call (2 threads, ``out=``) after
 gaps of 0, 50 us and 1 ms spent busy on the calling thread: whether a call
 in a loop gets split across the pool (the workers still spinning from the
-call before) and whether an isolated call keeps its one-thread time.
+call before) and whether an isolated call keeps its one-thread time.  Then,
+for calls in a loop, 1 thread against 2 at sizes around the split: where a
+split starts to pay.
 
     python tools/threads_cold_warm.py [n] [calls]
 
-Prints the median and 90th percentile of `calls` (default 400) calls per gap.
+Prints the median and 90th percentile of `calls` (default 400) calls per gap,
+then medians of 3000 calls per size and thread count.
 """
 import sys
 import time
@@ -40,6 +43,34 @@ def main() -> None:
         times.sort()
         print(f"gap {gap * 1e6:6.0f} us: median {times[calls // 2] * 1e6:6.1f} us, "
               f"90th percentile {times[int(calls * 0.9)] * 1e6:6.1f} us")
+
+    print("calls in a loop, float32, median us: 1 thread / 2 threads")
+    big = np.concatenate([x] * (65536 // n + 1))[:65536]
+    gbig = big[::-1].copy()
+    obig = np.empty_like(big)
+    for size in (4096, 8192, 16384, 32768, 65536):
+        cells = []
+        for name, call in (("gelu", lambda: gelu.gelu(big[:size], out=obig[:size])),
+                           ("gelu_backward", lambda: gelu.gelu_backward(big[:size], gbig[:size], out=obig[:size]))):
+            t = []
+            for threads in (1, 2):
+                gelu.set_num_threads(threads)
+                t.append(_median_in_loop(call))
+            cells.append(f"{name} {t[0]:6.2f} / {t[1]:6.2f}")
+        print(f"n = {size:6d}: " + "   ".join(cells))
+
+
+def _median_in_loop(call, calls=3000):
+    until = time.perf_counter() + 0.05
+    while time.perf_counter() < until:
+        call()
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[calls // 2] * 1e6
 
 
 if __name__ == "__main__":
