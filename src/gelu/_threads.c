@@ -34,7 +34,7 @@ void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx
     (void)grain;
     if (n > 0) fn(ctx, 0, n);
 }
-void gelu_set_host_openmp(const gelu_host_openmp *rt) { (void)rt; }
+int gelu_set_host_openmp(const gelu_host_openmp *rt) { (void)rt; return 0; }
 void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx) {
     gelu_parallel_for(n, grain, fn, ctx);
 }
@@ -269,14 +269,19 @@ void gelu_parallel_for(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx
 
 static gelu_host_openmp host;
 static atomic_int have_host;
+/* Set in a child made by fork() (after_fork_child): the host runtime
+ * there may hold its parent's team, and GNU libgomp then hangs, so it is
+ * neither kept nor taken (gelu.torch imported only in the child). */
+static atomic_int forked_child;
 
-void gelu_set_host_openmp(const gelu_host_openmp *rt) {
+int gelu_set_host_openmp(const gelu_host_openmp *rt) {
     atomic_store(&have_host, 0);
     if (rt == NULL || rt->parallel == NULL || rt->thread_num == NULL || rt->num_threads == NULL ||
-        rt->max_threads == NULL)
-        return;
-    host = *rt;   /* set once, at import, before any call that reads it */
+        rt->max_threads == NULL || atomic_load(&forked_child))
+        return 0;
+    host = *rt;   /* at import, before any call that reads it (not while calls run) */
     atomic_store(&have_host, 1);
+    return 1;
 }
 
 typedef struct {
@@ -339,6 +344,7 @@ static void after_fork_child(void) {
      * in a child whose parent had a team running): the child uses this
      * pool, which starts afresh. */
     atomic_store(&have_host, 0);
+    atomic_store(&forked_child, 1);
     n_workers = 0;
     atomic_store(&active, 0);
     atomic_store(&generation, 0);

@@ -13,9 +13,12 @@
  *     by the caller, so a late worker never makes a call slower than
  *     serial by more than the range it is running;
  *   - the workers run under the caller's floating-point environment
- *     (rounding mode, flush-to-zero), so results do not depend on the
- *     thread count, and the exception flags they raise are raised again on
- *     the calling thread, where NumPy looks for them;
+ *     (rounding mode, flush-to-zero), and the exception flags they raise
+ *     are raised again on the calling thread, where NumPy looks for them;
+ *     in round-to-nearest (the default) results do not depend on how the
+ *     loop is split (in other modes elements at the edges of a range may
+ *     round differently: the kernels' vector loops round to nearest in
+ *     every mode, the elements they do one by one in the caller's);
  *   - one parallel loop at a time: a call that finds the pool busy (another
  *     Python thread, GIL released) runs serially on its own thread instead
  *     of waiting or oversubscribing;
@@ -49,17 +52,24 @@ typedef struct {
     int (*max_threads)(void);    /* omp_get_max_threads */
 } gelu_host_openmp;
 
-/* Use that runtime (copied) for gelu_parallel_for_host; NULL: none. */
-void gelu_set_host_openmp(const gelu_host_openmp *rt);
+/* Use that runtime (copied) for gelu_parallel_for_host; NULL: none.
+ * Returns whether it is in use: not in a child process made by fork()
+ * (a forked OpenMP runtime can hang there).  Call it when no parallel loop
+ * is running (at import). */
+int gelu_set_host_openmp(const gelu_host_openmp *rt);
 
 /* gelu_parallel_for for a host application that runs its own OpenMP
  * threads (PyTorch): the ranges run on the host runtime's threads, as many
- * as it would use for its own loops (omp_get_max_threads), so that the
- * two pools never compete for the CPUs; the grain is the one for a warm
- * pool (the host's threads spin between its parallel operations).  Each
- * range runs under the caller's floating-point environment, and the host
- * thread's own is restored after it (its flags included).  Without a host
- * runtime, gelu_parallel_for. */
+ * as it gives the calling thread (omp_get_max_threads: for PyTorch,
+ * torch.get_num_threads() once PyTorch has set that thread up, by a
+ * parallel operation or by being asked its thread count; the OpenMP
+ * default before), so that the two pools never compete for the CPUs; the
+ * grain is the one for a warm pool (the host's threads spin between its
+ * parallel operations).  Each range runs under the caller's floating-point
+ * environment, and the host thread's own is restored after it (a thread
+ * the runtime creates for this call starts with the caller's, and keeps
+ * it).  The floating-point exception flags the ranges raise are dropped,
+ * the caller's included.  Without a host runtime, gelu_parallel_for. */
 void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void *ctx);
 
 #endif /* GELU_THREADS_H */

@@ -778,9 +778,10 @@ py_apply_contiguous(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
  * addresses of GOMP_parallel, omp_get_thread_num, omp_get_num_threads and
  * omp_get_max_threads in the OpenMP runtime of the host (gelu.torch passes
  * PyTorch's), on whose threads _apply_contiguous then runs its loops
- * (gelu_parallel_for_host); all four 0: gelu's own pool again.  The
- * addresses cannot be checked: only gelu.torch calls this, once, with
- * addresses it has looked up by name in a loaded library. */
+ * (gelu_parallel_for_host); all four 0: gelu's own pool again.  Returns
+ * whether the runtime is in use (not in a child made by fork()).  The
+ * addresses cannot be checked: only gelu.torch calls this, at import,
+ * with addresses it has looked up by name in a loaded library. */
 static PyObject *
 py_set_host_openmp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -800,7 +801,7 @@ py_set_host_openmp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (zeros == 4) {
         gelu_set_host_openmp(NULL);
-        Py_RETURN_NONE;
+        Py_RETURN_FALSE;
     }
     if (zeros != 0) {
         PyErr_SetString(PyExc_ValueError, "_set_host_openmp: give all four addresses, or four zeros");
@@ -811,8 +812,7 @@ py_set_host_openmp(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     memcpy(&rt.thread_num, &p[1], sizeof rt.thread_num);
     memcpy(&rt.num_threads, &p[2], sizeof rt.num_threads);
     memcpy(&rt.max_threads, &p[3], sizeof rt.max_threads);
-    gelu_set_host_openmp(&rt);
-    Py_RETURN_NONE;
+    return PyBool_FromLong(gelu_set_host_openmp(&rt));
 }
 
 static PyMethodDef gelu_ufuncs_methods[] = {

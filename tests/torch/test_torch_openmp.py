@@ -143,7 +143,11 @@ _FORK_INPUTS = {}
 
 def _child_forward(_):
     x = _FORK_INPUTS["x"]
-    return gt.gelu(x).numpy()
+    first = gt.gelu(x).numpy()
+    # As if gelu.torch were imported only now, in the child: the core must
+    # refuse the parent's OpenMP runtime, or the next call hangs.
+    taken = _openmp.use_runtime(_openmp.RUNTIME)
+    return first, taken, gt.gelu(x).numpy()
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork() here")
@@ -162,5 +166,9 @@ def test_forked_children_compute_on_gelu_pool(torch_threads):
             results = pool.map_async(_child_forward, range(2)).get(timeout=120)
     finally:
         _FORK_INPUTS.clear()
-    for out in results:
-        np.testing.assert_array_equal(bits(out), bits(want))
+    for first, taken, again in results:
+        assert taken is False
+        np.testing.assert_array_equal(bits(first), bits(want))
+        np.testing.assert_array_equal(bits(again), bits(want))
+    if _openmp.RUNTIME is not None:   # the parent keeps its runtime
+        assert _openmp.use_runtime(_openmp.RUNTIME) is True

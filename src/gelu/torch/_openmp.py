@@ -10,6 +10,10 @@ the OpenMP runtime PyTorch's ATen uses, the one loaded in this process, and
 hands its entry points to the core (``gelu._ufuncs._set_host_openmp``): the
 contiguous-tensor calls then run their ranges on PyTorch's threads, as many
 as ``torch.get_num_threads()``, as PyTorch's own element-wise operations do.
+(Strictly, as many as the runtime gives the calling thread: PyTorch sets
+each thread's count on its first parallel operation or
+``torch.get_num_threads()`` call there, and before that the OpenMP default,
+the CPUs, applies.)
 
 Where that runtime cannot be found (PyTorch built without OpenMP, not Linux,
 or several OpenMP runtimes loaded and none of them PyTorch's own), nothing
@@ -56,7 +60,10 @@ def find_runtime() -> str | None:
 
 def use_runtime(path: str | None) -> bool:
     """Hand the OpenMP runtime at ``path`` to the core (None: gelu's own
-    pool again); whether it is in use."""
+    pool again); whether it is in use.  Not in a child process made by
+    fork() from a parent that had imported gelu: a forked OpenMP runtime
+    can hang there (GNU libgomp does, if the parent ran a team), so the
+    core keeps its own pool.  Call it while no gelu.torch call runs."""
     if path is None:
         _core._ufuncs._set_host_openmp(0, 0, 0, 0)
         return False
@@ -67,8 +74,7 @@ def use_runtime(path: str | None) -> bool:
         return use_runtime(None)
     if not all(addresses):
         return use_runtime(None)
-    _core._ufuncs._set_host_openmp(*addresses)
-    return True
+    return _core._ufuncs._set_host_openmp(*addresses)
 
 
 RUNTIME: str | None = find_runtime()
