@@ -130,9 +130,12 @@ static int take(int i, unsigned long G) {
     return 0;
 }
 
-static void run_range(int i) {
-    job.fn(job.ctx, range_start(job.n, job.parts, i), range_start(job.n, job.parts, i + 1));
+/* Range i of `parts` over [0, n), for either kind of pool. */
+static void run_part(gelu_range_fn fn, void *ctx, ptrdiff_t n, int parts, int i) {
+    fn(ctx, range_start(n, parts, i), range_start(n, parts, i + 1));
 }
+
+static void run_range(int i) { run_part(job.fn, job.ctx, job.n, job.parts, i); }
 
 static void *worker(void *arg) {
     int id = (int)(intptr_t)arg;
@@ -301,7 +304,7 @@ static void host_body(void *data) {
     fegetenv(&own);
     fesetenv(&j->env);
     for (int i = t; i < j->parts; i += team)
-        j->fn(j->ctx, range_start(j->n, j->parts, i), range_start(j->n, j->parts, i + 1));
+        run_part(j->fn, j->ctx, j->n, j->parts, i);
     fesetenv(&own);
 }
 
