@@ -39,9 +39,11 @@ def _loaded_libraries() -> list[str]:
     """Paths of the shared libraries mapped into this process (Linux)."""
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6}
+            fields = [line.split(None, 5) for line in maps]
     except OSError:
         return []
+    # address, permissions, offset, device, inode, then the path if any
+    paths = {f[5].strip() for f in fields if len(f) == 6}
     return sorted(p for p in paths if p.startswith("/") and ".so" in os.path.basename(p))
 
 
