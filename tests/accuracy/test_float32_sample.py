@@ -67,3 +67,30 @@ def test_backward_far_left_tail_with_huge_g(name, g):
         got = getattr(gelu, name)(x, g32)
     err = oracle.ulp_errors(name, x, got, float(g32))
     assert err.max() <= BOUNDS[name], f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name, x_zero", [("gelu_backward", sweep.X_GRAD_ZERO),
+                                          ("gelu_tanh_backward", sweep.X_TANH_GRAD_ZERO)])
+def test_zero_g_keeps_the_sign_of_the_product_on_every_kernel_set(name, x_zero, dtype):
+    # g = +-0: the zero of g * grad(x), with g's sign flipped exactly where
+    # grad(x) < 0 (x < x_zero), on the table path (|x| < 4, both sides of
+    # the gradient's zero), its tail (4 <= |x| < 6) and beyond.
+    import gelu
+
+    x = np.concatenate([sweep._ulp_walk(x_zero, 40, dtype), np.linspace(-7, 7, 301).astype(dtype),
+                        np.array([-0.0, 0.0], dtype)])
+    f = getattr(gelu, name)
+    previous = gelu._get_isa()
+    for isa in gelu._isa_available():
+        gelu._set_isa(isa)
+        try:
+            for g0 in (0.0, -0.0):
+                g = np.full_like(x, g0)
+                got = f(x, g)
+                expect_negative = np.signbit(g) ^ (x.astype(np.float64) < x_zero)
+                assert np.all(got == 0), (isa, g0)
+                bad = np.signbit(got) != expect_negative
+                assert not bad.any(), (isa, g0, x[bad][:5])
+        finally:
+            gelu._set_isa(previous)
