@@ -620,38 +620,85 @@ typedef struct {
     float centre[PBLOCK], a[PBLOCK], e[GELU_F32_DEG + 1][PBLOCK];
 } f32_piece_cols;
 
-/* The pieces of n <= PBLOCK inputs by register permutes (avx2 set): the
- * index in C (f32_table_index), then each 32-entry column as four
- * registers of 8, one vpermps each on the index's low 3 bits and three
- * blends on its bits 3 and 4.  The table reads of the plain C loop become
- * gathers, which are slow on some CPUs (Zen 4); these are the same values. */
-static void f32_pieces_avx2(const gelu_f32_table *t, const float *xs, ptrdiff_t n, f32_piece_cols *pc) {
+/* A table's pieces as rows of 8 floats, [centre, a, e[0..5]]: one
+ * 32-byte row per piece, so that the AVX2 loops read a lane's whole piece
+ * with one load (transposed from the columns, four 8 x 8 blocks). */
+typedef struct {
+    _Alignas(32) float row[GELU_F32_PIECES][GELU_F32_DEG + 3];
+} f32_table_rows;
+
+/* The 8 x 8 transpose of r[0..7] in place (AVX: unpacks, shuffles and
+ * 128-bit swaps). */
+static GELU_ALWAYS_INLINE void f32_transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int k = 0; k < 4; k++) {
+        t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+        t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+    }
+    for (int k = 0; k < 2; k++) {
+        u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+        u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+        u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+        u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+    }
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x20);
+        r[k + 4] = _mm256_permute2f128_ps(u[k], u[k + 4], 0x31);
+    }
+}
+
+static void f32_rows_from_table(const gelu_f32_table *t, f32_table_rows *rows) {
+    const float *cols[GELU_F32_DEG + 3] = {t->centre, t->a};
+    for (int c = 0; c <= GELU_F32_DEG; c++)
+        cols[2 + c] = t->e[c];
+    for (int b = 0; b < GELU_F32_PIECES; b += 8) {
+        __m256 r[8];
+        for (int c = 0; c < 8; c++)
+            r[c] = _mm256_loadu_ps(cols[c] + b);
+        f32_transpose8(r);
+        for (int k = 0; k < 8; k++)
+            _mm256_store_ps(rows->row[b + k], r[k]);
+    }
+}
+
+/* The pieces of n <= PBLOCK inputs (avx2 set): the index in C
+ * (f32_table_index), then for 8 inputs at a time their 8 rows, each read
+ * as two 16-byte halves into the halves of 256-bit registers and
+ * transposed to columns in the 128-bit lanes (16 shuffles for 64 values).
+ * The table reads of the plain C loop become gathers, which are slow on
+ * some CPUs (Zen 4), and a lookup by register permutes (four vpermps and
+ * three blends a column) cost more; these are the same values. */
+static void f32_pieces_avx2(const gelu_f32_table *t, const f32_table_rows *rows, const float *xs, ptrdiff_t n,
+                            f32_piece_cols *pc) {
     int32_t j[PBLOCK];
     for (ptrdiff_t i = 0; i < n; i++)
         j[i] = f32_table_index(t, f32_table_y(t, xs[i]));
-    const float *cols[GELU_F32_DEG + 3] = {t->centre, t->a};
     float *dst[GELU_F32_DEG + 3] = {pc->centre, pc->a};
-    for (int c = 0; c <= GELU_F32_DEG; c++) {
-        cols[2 + c] = t->e[c];
+    for (int c = 0; c <= GELU_F32_DEG; c++)
         dst[2 + c] = pc->e[c];
-    }
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256i jv = _mm256_loadu_si256((const __m256i *)(j + i));
-        __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(jv, 28));   /* blendv reads the sign bit */
-        __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(jv, 27));
-        for (int c = 0; c < GELU_F32_DEG + 3; c++) {
-            const float *col = cols[c];
-            __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(col), jv),
-                                         _mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 8), jv), bit3);
-            __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 16), jv),
-                                         _mm256_permutevar8x32_ps(_mm256_loadu_ps(col + 24), jv), bit3);
-            _mm256_storeu_ps(dst[c] + i, _mm256_blendv_ps(lo, hi, bit4));
+        const float *r[8];
+        for (int k = 0; k < 8; k++)
+            r[k] = rows->row[j[i + k]];
+        __m256 lo[4], hi[4];   /* lo[k]: columns 0-3 of rows k | k + 4; hi[k]: columns 4-7 */
+        for (int k = 0; k < 4; k++) {
+            lo[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r[k])), _mm_load_ps(r[k + 4]), 1);
+            hi[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r[k] + 4)), _mm_load_ps(r[k + 4] + 4), 1);
+        }
+        for (int h = 0; h < 2; h++) {
+            __m256 *q = h ? hi : lo;
+            __m256 t0 = _mm256_unpacklo_ps(q[0], q[1]), t1 = _mm256_unpackhi_ps(q[0], q[1]);
+            __m256 t2 = _mm256_unpacklo_ps(q[2], q[3]), t3 = _mm256_unpackhi_ps(q[2], q[3]);
+            _mm256_storeu_ps(dst[4 * h] + i, _mm256_shuffle_ps(t0, t2, 0x44));
+            _mm256_storeu_ps(dst[4 * h + 1] + i, _mm256_shuffle_ps(t0, t2, 0xEE));
+            _mm256_storeu_ps(dst[4 * h + 2] + i, _mm256_shuffle_ps(t1, t3, 0x44));
+            _mm256_storeu_ps(dst[4 * h + 3] + i, _mm256_shuffle_ps(t1, t3, 0xEE));
         }
     }
     for (; i < n; i++)
         for (int c = 0; c < GELU_F32_DEG + 3; c++)
-            dst[c][i] = cols[c][j[i]];
+            dst[c][i] = rows->row[j[i]][c];
 }
 
 /* The formula on elements [0, n) of xs (and gs), their pieces in pc. */
@@ -700,6 +747,10 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
                                               f32_block_fn narrow, const float *x, const float *g, float *out,
                                               ptrdiff_t n) {
     float r[TBLOCK], gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
+#if defined(__AVX2__)
+    f32_table_rows rows;
+    f32_rows_from_table(t, &rows);
+#endif
     for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
         ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
         if (grad)
@@ -721,7 +772,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
         for (ptrdiff_t p0 = 0; p0 < k; p0 += PBLOCK) {
             ptrdiff_t m = k - p0 < PBLOCK ? k - p0 : PBLOCK;
             f32_piece_cols pc;
-            f32_pieces_avx2(t, xs + p0, m, &pc);
+            f32_pieces_avx2(t, &rows, xs + p0, m, &pc);
             f32_table_at_pieces(t, grad, &pc, xs + p0, gs + p0, r + p0, m);
         }
 #else
