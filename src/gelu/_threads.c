@@ -325,7 +325,11 @@ void gelu_parallel_for_host(ptrdiff_t n, ptrdiff_t grain, gelu_range_fn fn, void
         fn(ctx, 0, n);
         return;
     }
-    host_job j = {fn, ctx, n, (int)parts};
+    host_job j;
+    j.fn = fn;
+    j.ctx = ctx;
+    j.n = n;
+    j.parts = (int)parts;
     fegetenv(&j.env);
     host.parallel(host_body, &j, (unsigned)parts, 0);
 }

@@ -612,14 +612,6 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-/* Elements whose pieces f32_pieces_avx2 looks up at a time: 8 KiB of columns. */
-#define PBLOCK 256
-
-/* f32_table_piece of each f32_table_y(t, xs[i]), as columns. */
-typedef struct {
-    float centre[PBLOCK], a[PBLOCK], e[GELU_F32_DEG + 1][PBLOCK];
-} f32_piece_cols;
-
 /* A table's pieces as rows of 8 floats, [centre, a, e[0..5]]: one
  * 32-byte row per piece, so that the AVX2 loops read a lane's whole piece
  * with one load (transposed from the columns, four 8 x 8 blocks). */
@@ -661,53 +653,99 @@ static void f32_rows_from_table(const gelu_f32_table *t, f32_table_rows *rows) {
     }
 }
 
-/* The pieces of n <= PBLOCK inputs (avx2 set): the index in C
- * (f32_table_index), then for 8 inputs at a time their 8 rows, each read
- * as two 16-byte halves into the halves of 256-bit registers and
- * transposed to columns in the 128-bit lanes (16 shuffles for 64 values).
- * The table reads of the plain C loop become gathers, which are slow on
- * some CPUs (Zen 4), and a lookup by register permutes (four vpermps and
- * three blends a column) cost more; these are the same values. */
-static void f32_pieces_avx2(const gelu_f32_table *t, const f32_table_rows *rows, const float *xs, ptrdiff_t n,
-                            f32_piece_cols *pc) {
-    int32_t j[PBLOCK];
-    for (ptrdiff_t i = 0; i < n; i++)
-        j[i] = f32_table_index(t, f32_table_y(t, xs[i]));
-    float *dst[GELU_F32_DEG + 3] = {pc->centre, pc->a};
-    for (int c = 0; c <= GELU_F32_DEG; c++)
-        dst[2 + c] = pc->e[c];
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const float *r[8];
-        for (int k = 0; k < 8; k++)
-            r[k] = rows->row[j[i + k]];
-        __m256 lo[4], hi[4];   /* lo[k]: columns 0-3 of rows k | k + 4; hi[k]: columns 4-7 */
-        for (int k = 0; k < 4; k++) {
-            lo[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r[k])), _mm_load_ps(r[k + 4]), 1);
-            hi[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r[k] + 4)), _mm_load_ps(r[k + 4] + 4), 1);
-        }
-        for (int h = 0; h < 2; h++) {
-            __m256 *q = h ? hi : lo;
-            __m256 t0 = _mm256_unpacklo_ps(q[0], q[1]), t1 = _mm256_unpackhi_ps(q[0], q[1]);
-            __m256 t2 = _mm256_unpacklo_ps(q[2], q[3]), t3 = _mm256_unpackhi_ps(q[2], q[3]);
-            _mm256_storeu_ps(dst[4 * h] + i, _mm256_shuffle_ps(t0, t2, 0x44));
-            _mm256_storeu_ps(dst[4 * h + 1] + i, _mm256_shuffle_ps(t0, t2, 0xEE));
-            _mm256_storeu_ps(dst[4 * h + 2] + i, _mm256_shuffle_ps(t1, t3, 0x44));
-            _mm256_storeu_ps(dst[4 * h + 3] + i, _mm256_shuffle_ps(t1, t3, 0xEE));
-        }
+/* The columns of 8 lanes' pieces j[0..7] (avx2 set): col[0] centre,
+ * col[1] a, col[2 + k] e[k].  Each row is read as two 16-byte halves into
+ * the halves of 256-bit registers and transposed in the 128-bit lanes (16
+ * shuffles for 64 values).  The table reads of the plain C loop become
+ * gathers, which are slow on some CPUs (Zen 4), and a lookup by register
+ * permutes (four vpermps and three blends a column) costs more. */
+static GELU_ALWAYS_INLINE void f32_rows_lookup8(const f32_table_rows *rows, const int32_t j[8], __m256 col[8]) {
+    __m256 q[8];   /* q[k]: columns 0-3 of rows k | k + 4; q[4 + k]: columns 4-7 */
+    GELU_UNROLL
+    for (int k = 0; k < 4; k++) {
+        const float *r0 = rows->row[j[k]], *r1 = rows->row[j[k + 4]];
+        q[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r0)), _mm_load_ps(r1), 1);
+        q[4 + k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_load_ps(r0 + 4)), _mm_load_ps(r1 + 4), 1);
     }
-    for (; i < n; i++)
-        for (int c = 0; c < GELU_F32_DEG + 3; c++)
-            dst[c][i] = rows->row[j[i]][c];
+    GELU_UNROLL
+    for (int h = 0; h < 8; h += 4) {
+        __m256 t0 = _mm256_unpacklo_ps(q[h], q[h + 1]), t1 = _mm256_unpackhi_ps(q[h], q[h + 1]);
+        __m256 t2 = _mm256_unpacklo_ps(q[h + 2], q[h + 3]), t3 = _mm256_unpackhi_ps(q[h + 2], q[h + 3]);
+        col[h] = _mm256_shuffle_ps(t0, t2, 0x44);
+        col[h + 1] = _mm256_shuffle_ps(t0, t2, 0xEE);
+        col[h + 2] = _mm256_shuffle_ps(t1, t3, 0x44);
+        col[h + 3] = _mm256_shuffle_ps(t1, t3, 0xEE);
+    }
 }
 
-/* The formula on elements [0, n) of xs (and gs), their pieces in pc. */
-static GELU_ALWAYS_INLINE void f32_table_at_pieces(const gelu_f32_table *t, int grad, const f32_piece_cols *pc,
-                                                   const float *xs, const float *gs, float *r, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        f32_piece p = f32_piece_at(pc->centre, pc->a, &pc->e[0][0], PBLOCK, i);
-        r[i] = grad ? f32_grad_value_at(t, &p, xs[i], gs[i]) : f32_table_value_at(t, &p, xs[i]);
+/* f32_table_value and f32_grad_value (grad 1, g; grad 2, g = 1 at x
+ * already -|x|) on 8 lanes, for x (and g) in the main table's range:
+ * f32_table.h's operations in the same order, with the piece of each lane
+ * from its row.  Rounding as the C formula's: the caller's mode, to
+ * nearest in practice. */
+static GELU_ALWAYS_INLINE __m256 f32_value8(const gelu_f32_table *t, const f32_table_rows *rows, int grad,
+                                            const int32_t j[8], __m256 x, __m256 g) {
+    const __m256 neg0 = _mm256_set1_ps(-0.0f);
+    __m256 y = _mm256_andnot_ps(neg0, x);
+    __m256 col[8];
+    f32_rows_lookup8(rows, j, col);
+    /* f32_piece_eval */
+    __m256 d = _mm256_sub_ps(y, col[0]);
+    __m256 e = col[2 + GELU_F32_DEG];
+    GELU_UNROLL
+    for (int k = GELU_F32_DEG - 1; k >= 0; k--)
+        e = _mm256_fmadd_ps(e, d, col[2 + k]);
+    __m256 a = col[1];
+    if (!grad) {   /* f32_table_value_at */
+        __m256 p = _mm256_mul_ps(y, a);
+        __m256 p_lo = _mm256_fmsub_ps(y, a, p);
+        __m256 h = _mm256_blendv_ps(y, neg0, x);   /* -0 where x's sign bit is set */
+        __m256 s = _mm256_sub_ps(h, p);
+        __m256 err = _mm256_sub_ps(_mm256_sub_ps(h, s), p);
+        return _mm256_sub_ps(s, _mm256_fmadd_ps(y, e, _mm256_sub_ps(p_lo, err)));
     }
+    /* f32_grad_value_at */
+    __m256 r0 = _mm256_set1_ps(t->root[0]);
+    __m256 s = _mm256_sub_ps(y, r0);
+    __m256 bb = _mm256_sub_ps(s, y);
+    __m256 e1 = _mm256_add_ps(_mm256_sub_ps(y, _mm256_sub_ps(s, bb)), _mm256_sub_ps(_mm256_xor_ps(r0, neg0), bb));
+    __m256 tt = _mm256_sub_ps(e1, _mm256_set1_ps(t->root[1]));
+    __m256 dh = _mm256_add_ps(s, tt);
+    __m256 dl = _mm256_sub_ps(_mm256_sub_ps(tt, _mm256_sub_ps(dh, s)), _mm256_set1_ps(t->root[2]));
+    __m256 m = _mm256_blendv_ps(g, _mm256_xor_ps(g, neg0), x);
+    __m256 h = _mm256_blendv_ps(g, neg0, x);
+    __m256 uh = _mm256_mul_ps(m, dh);
+    __m256 ul = _mm256_fmadd_ps(m, dl, _mm256_fmsub_ps(m, dh, uh));
+    __m256 p = _mm256_mul_ps(uh, a);
+    __m256 p_lo = _mm256_fmsub_ps(uh, a, p);
+    __m256 c = _mm256_fmadd_ps(ul, _mm256_add_ps(a, e), p_lo);
+    __m256 s2 = _mm256_sub_ps(h, p);
+    __m256 err = _mm256_sub_ps(_mm256_sub_ps(h, s2), p);
+    __m256 r = _mm256_sub_ps(s2, _mm256_fmadd_ps(uh, e, _mm256_sub_ps(c, err)));
+    /* g = +-0: g, its sign flipped where x < 0 and dh > 0 */
+    __m256 flip = _mm256_and_ps(_mm256_and_ps(x, neg0), _mm256_cmp_ps(dh, _mm256_setzero_ps(), _CMP_GT_OQ));
+    __m256 zr = _mm256_xor_ps(g, _mm256_and_ps(flip, neg0));
+    __m256 g_zero = _mm256_cmp_ps(_mm256_andnot_ps(neg0, g), _mm256_setzero_ps(), _CMP_EQ_OQ);
+    return _mm256_blendv_ps(r, zr, g_zero);
+}
+
+/* The formula on xs[0, n) (and gs), n <= TBLOCK, every element in the
+ * main table's range (the caller has replaced the others by 0): the
+ * pieces' indices first, in a loop of their own (f32_table_index, which
+ * the compiler vectorizes), so that each row's address is ready before
+ * its lane's formula needs it; then the rows and the formula, 8 at a time;
+ * the last few by the C formula. */
+static GELU_ALWAYS_INLINE void f32_table_avx2(const gelu_f32_table *t, const f32_table_rows *rows, int grad,
+                                              const float *xs, const float *gs, float *r, ptrdiff_t n) {
+    _Alignas(32) int32_t j[TBLOCK];
+    for (ptrdiff_t i = 0; i < n; i++)
+        j[i] = f32_table_index(t, f32_table_y(t, xs[i]));
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(r + i, f32_value8(t, rows, grad, j + i, _mm256_loadu_ps(xs + i),
+                                           grad ? _mm256_loadu_ps(gs + i) : _mm256_setzero_ps()));
+    for (; i < n; i++)
+        r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
 }
 #endif
 
@@ -769,12 +807,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
             all_in &= in;
         }
 #if defined(__AVX2__)
-        for (ptrdiff_t p0 = 0; p0 < k; p0 += PBLOCK) {
-            ptrdiff_t m = k - p0 < PBLOCK ? k - p0 : PBLOCK;
-            f32_piece_cols pc;
-            f32_pieces_avx2(t, &rows, xs + p0, m, &pc);
-            f32_table_at_pieces(t, grad, &pc, xs + p0, gs + p0, r + p0, m);
-        }
+        f32_table_avx2(t, &rows, grad, xs, gs, r, k);
 #else
         for (ptrdiff_t i = 0; i < k; i++)
             r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
