@@ -579,6 +579,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
     }
 }
 #else
+#if !(defined(__AVX2__) && defined(__FMA__))
 /* The table formula over a buffer.  restrict is what lets GCC 12 vectorize
  * it with gathers: without it, it cannot rule out that the stores alias the
  * table (and f64_table.h avoids signbit, which it does not vectorize); and
@@ -602,6 +603,134 @@ GELU_NOINLINE static void f64_grad2_values(const gelu_f64_table *restrict t, con
         r[i] = f64_grad2_value(t, xs[i]);
 }
 
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+/* A table's pieces as rows of 16 doubles, [centre, a, e[0..12], unused]:
+ * one 128-byte row per piece, so that the AVX2 loop reads a lane's piece
+ * with plain loads (GCC turns the C loop's table reads into scalar loads
+ * and inserts, four per column, 15 columns). */
+#define F64_ROW 16
+_Static_assert(GELU_F64_DEG + 3 <= F64_ROW, "a piece fits in a row");
+typedef struct {
+    _Alignas(32) double row[GELU_F64_PIECES][F64_ROW];
+} f64_table_rows;
+
+static void f64_rows_from_table(const gelu_f64_table *t, f64_table_rows *rows) {
+    for (int j = 0; j < GELU_F64_PIECES; j++) {
+        rows->row[j][0] = t->centre[j];
+        rows->row[j][1] = t->a[j];
+        for (int k = 0; k <= GELU_F64_DEG; k++)
+            rows->row[j][2 + k] = t->e[k][j];
+        rows->row[j][F64_ROW - 1] = 0.0;
+    }
+}
+
+/* Columns c and c + 1 of the rows r[0..3] (c even): two 16-byte loads into
+ * the halves of each of two registers, and an unpack each. */
+static GELU_ALWAYS_INLINE void f64_col_pair4(const double *const r[4], int c, __m256d *lo, __m256d *hi) {
+    __m256d q0 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(r[0] + c)), _mm_load_pd(r[2] + c), 1);
+    __m256d q1 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(r[1] + c)), _mm_load_pd(r[3] + c), 1);
+    *lo = _mm256_unpacklo_pd(q0, q1);
+    *hi = _mm256_unpackhi_pd(q0, q1);
+}
+
+/* f64_table_lookup on 4 lanes, the pieces j[0..3] read from their rows. */
+static GELU_ALWAYS_INLINE __m256d f64_table_lookup4(const f64_table_rows *rows, const int32_t j[4], __m256d y,
+                                                    __m256d *d, __m256d *e1, __m256d *a) {
+    const double *r[4] = {rows->row[j[0]], rows->row[j[1]], rows->row[j[2]], rows->row[j[3]]};
+    __m256d col[F64_ROW];
+    GELU_UNROLL
+    for (int c = 0; c < GELU_F64_DEG + 3; c += 2)
+        f64_col_pair4(r, c, &col[c], &col[c + 1]);
+    __m256d dj = _mm256_sub_pd(y, col[0]);
+    __m256d r2 = col[2 + GELU_F64_DEG];
+    GELU_UNROLL
+    for (int k = GELU_F64_DEG - 1; k >= 2; k--)
+        r2 = _mm256_fmadd_pd(r2, dj, col[2 + k]);
+    *d = dj;
+    *e1 = col[3];
+    *a = col[1];
+    return _mm256_fmadd_pd(r2, _mm256_mul_pd(dj, dj), col[2]);
+}
+
+/* f64_table_combine on 4 lanes: the same operations in the same order. */
+static GELU_ALWAYS_INLINE __m256d f64_table_combine4(int grad, __m256d h, __m256d uh, __m256d ul, __m256d d,
+                                                     __m256d e1, __m256d a, __m256d r) {
+    __m256d t = _mm256_mul_pd(uh, d);
+    __m256d t_lo = _mm256_fmsub_pd(uh, d, t);
+    __m256d v = _mm256_mul_pd(e1, t);
+    __m256d v_lo = _mm256_fmsub_pd(e1, t, v);
+    __m256d p = _mm256_mul_pd(uh, a);
+    __m256d p_lo = _mm256_fmsub_pd(uh, a, p);
+    __m256d s = _mm256_sub_pd(h, p);
+    __m256d err = _mm256_sub_pd(_mm256_sub_pd(h, s), p);
+    __m256d s2 = _mm256_sub_pd(s, v);
+    __m256d err2 = _mm256_sub_pd(_mm256_sub_pd(s, s2), v);
+    __m256d k = _mm256_sub_pd(_mm256_add_pd(p_lo, v_lo), _mm256_add_pd(err, err2));
+    k = _mm256_fmadd_pd(e1, t_lo, k);
+    k = _mm256_fmadd_pd(uh, r, k);
+    if (grad)
+        k = _mm256_fmadd_pd(ul, _mm256_add_pd(a, _mm256_fmadd_pd(e1, d, r)), k);
+    return _mm256_sub_pd(s2, k);
+}
+
+/* f64_table_value (grad 0), f64_grad_value (grad 1) and f64_grad2_value
+ * (grad 2) on 4 lanes of inputs in range (the caller has replaced the
+ * others by 0): the same operations in the same order.  Rounding as the C
+ * formula's: the caller's mode, to nearest in practice. */
+static GELU_ALWAYS_INLINE __m256d f64_value4(const gelu_f64_table *t, const f64_table_rows *rows, int grad,
+                                             const int32_t j[4], __m256d x, __m256d g) {
+    const __m256d neg0 = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    __m256d y = _mm256_andnot_pd(neg0, x);
+    __m256d d, e1, a;
+    __m256d r = f64_table_lookup4(rows, j, y, &d, &e1, &a);
+    __m256d neg = grad == 2 ? _mm256_castsi256_pd(_mm256_set1_epi64x(-1)) : _mm256_cmp_pd(x, zero, _CMP_LT_OQ);
+    if (!grad) {
+        __m256d h = _mm256_blendv_pd(y, neg0, neg);
+        __m256d v = f64_table_combine4(0, h, y, zero, d, e1, a, r);
+        return _mm256_blendv_pd(v, x, _mm256_cmp_pd(y, zero, _CMP_EQ_OQ));   /* +-0: x */
+    }
+    if (grad == 2)
+        g = _mm256_set1_pd(1.0);
+    const __m256d root_hi = _mm256_set1_pd(t->root[0]);
+    __m256d s = _mm256_sub_pd(y, root_hi);
+    __m256d bb = _mm256_sub_pd(s, y);
+    __m256d e = _mm256_add_pd(_mm256_sub_pd(y, _mm256_sub_pd(s, bb)), _mm256_sub_pd(_mm256_xor_pd(root_hi, neg0), bb));
+    __m256d tt = _mm256_sub_pd(e, _mm256_set1_pd(t->root[1]));
+    __m256d dh = _mm256_add_pd(s, tt);
+    __m256d dl = _mm256_sub_pd(_mm256_sub_pd(tt, _mm256_sub_pd(dh, s)), _mm256_set1_pd(t->root[2]));
+    __m256d m = _mm256_blendv_pd(g, _mm256_xor_pd(g, neg0), neg);
+    __m256d h = _mm256_blendv_pd(g, neg0, neg);
+    __m256d uh = _mm256_mul_pd(m, dh);
+    __m256d ul = _mm256_fmadd_pd(m, dl, _mm256_fmsub_pd(m, dh, uh));
+    __m256d v = f64_table_combine4(1, h, uh, ul, d, e1, a, r);
+    __m256d flip = _mm256_and_pd(neg, _mm256_cmp_pd(dh, zero, _CMP_GT_OQ));
+    __m256d z = _mm256_xor_pd(g, _mm256_and_pd(flip, neg0));
+    return _mm256_blendv_pd(v, z, _mm256_cmp_pd(_mm256_andnot_pd(neg0, g), zero, _CMP_EQ_OQ));
+}
+
+/* The formula on xs[0, k) (and gs), k <= TBLOCK64, every element in range
+ * (the others replaced by 0): the pieces' indices first, in a loop of
+ * their own, so that each row's address is ready before its lane's
+ * formula needs it; then 4 lanes at a time; the last few by the C formula. */
+static GELU_ALWAYS_INLINE void f64_values_avx2(const gelu_f64_table *t, const f64_table_rows *rows, int grad,
+                                               const double *xs, const double *gs, double *r, ptrdiff_t k) {
+    _Alignas(32) int32_t j[TBLOCK64];
+    ptrdiff_t i = 0;
+    for (; i + 4 <= k; i += 4) {   /* f64_table_lookup's j = (int)(y (alpha + beta y)) */
+        __m256d y = _mm256_andnot_pd(_mm256_set1_pd(-0.0), _mm256_loadu_pd(xs + i));
+        __m256d q = _mm256_mul_pd(y, _mm256_fmadd_pd(_mm256_set1_pd(t->beta), y, _mm256_set1_pd(t->alpha)));
+        _mm_store_si128((__m128i *)(j + i), _mm256_cvttpd_epi32(q));
+    }
+    ptrdiff_t nv = i;
+    for (i = 0; i < nv; i += 4)
+        _mm256_storeu_pd(r + i, f64_value4(t, rows, grad, j + i, _mm256_loadu_pd(xs + i),
+                                           grad == 1 ? _mm256_loadu_pd(gs + i) : _mm256_setzero_pd()));
+    for (; i < k; i++)
+        r[i] = grad == 2 ? f64_grad2_value(t, xs[i]) : grad ? f64_grad_value(t, xs[i], gs[i]) : f64_table_value(t, xs[i]);
+}
+#endif
 /* Blocks: the table formula for every element into a local buffer (a loop
  * the compiler vectorizes with gathers); the out-of-range inputs packed
  * and computed by the double-double loop; then one copy out (x and g are
@@ -609,6 +738,10 @@ GELU_NOINLINE static void f64_grad2_values(const gelu_f64_table *restrict t, con
 static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, gelu_array_fn dd_loop,
                                               const double *x, const double *g, double *out, ptrdiff_t n) {
     double r[TBLOCK64], gb[TBLOCK64], xs[TBLOCK64], gs[TBLOCK64], bad_x[TBLOCK64], bad_g[TBLOCK64], res[TBLOCK64];
+#if defined(__AVX2__) && defined(__FMA__)
+    f64_table_rows rows;
+    f64_rows_from_table(t, &rows);
+#endif
     for (ptrdiff_t b = 0; b < n; b += TBLOCK64) {
         ptrdiff_t k = n - b < TBLOCK64 ? n - b : TBLOCK64;
         for (ptrdiff_t i = 0; i < k; i++)
@@ -622,12 +755,16 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
             gs[i] = in ? gb[i] : 0.0;
             all_in &= in;
         }
+#if defined(__AVX2__) && defined(__FMA__)
+        f64_values_avx2(t, &rows, grad, xs, gs, r, k);
+#else
         if (grad == 2)
             f64_grad2_values(t, xs, r, k);
         else if (grad)
             f64_grad_values(t, xs, gs, r, k);
         else
             f64_table_values(t, xs, r, k);
+#endif
         if (!all_in) {
             ptrdiff_t nbad = 0;
             for (ptrdiff_t i = 0; i < k; i++)
