@@ -777,14 +777,17 @@ static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad,
     }
 }
 
-/* Blocks: the fast formula for every element into a local buffer (a loop
- * the compiler vectorizes, gathers for the table); the out-of-range inputs
- * packed and computed by the double loop; then one copy out (x and g are
- * read in full before out is written, so in-place calls are safe). */
+/* Blocks: x and g read in full and the out-of-range inputs replaced by 0
+ * (and, in the few blocks that have any, packed with their positions)
+ * before anything is written, so in-place calls are safe; then the fast
+ * formula for every element straight into `out` (the avx2 set's rows and
+ * registers, or a loop the compiler vectorizes); then the packed inputs'
+ * results from the tail table and the double loop, put at their positions. */
 static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gelu_f32_table *tail, int grad,
                                               f32_block_fn narrow, const float *x, const float *g, float *out,
                                               ptrdiff_t n) {
-    float r[TBLOCK], gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
+    float gb[TBLOCK], xs[TBLOCK], gs[TBLOCK], bad_x[TBLOCK], bad_g[TBLOCK], res[TBLOCK];
+    int32_t bad_at[TBLOCK];
 #if defined(__AVX2__)
     f32_table_rows rows;
     f32_rows_from_table(t, &rows);
@@ -806,26 +809,27 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
                 gs[i] = in ? gb[i] : 0.0f;
             all_in &= in;
         }
+        ptrdiff_t nbad = 0;
+        if (!all_in)
+            for (ptrdiff_t i = 0; i < k; i++)
+                if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]))) {
+                    if (grad)
+                        bad_g[nbad] = gb[i];
+                    bad_at[nbad] = (int32_t)i;
+                    bad_x[nbad++] = x[b + i];
+                }
+        float *r = out + b;
 #if defined(__AVX2__)
         f32_table_avx2(t, &rows, grad, xs, gs, r, k);
 #else
         for (ptrdiff_t i = 0; i < k; i++)
             r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
 #endif
-        if (!all_in) {
-            ptrdiff_t nbad = 0;
-            for (ptrdiff_t i = 0; i < k; i++)
-                if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i]))) {
-                    if (grad)
-                        bad_g[nbad] = gb[i];
-                    bad_x[nbad++] = x[b + i];
-                }
+        if (nbad > 0) {
             f32_outside(tail, grad, narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
-            for (ptrdiff_t i = 0, pos = 0; i < k; i++)
-                if (!(grad ? f32_grad_in_range(x[b + i], gb[i]) : f32_table_in_range(x[b + i])))
-                    r[i] = res[pos++];
+            for (ptrdiff_t p = 0; p < nbad; p++)
+                r[bad_at[p]] = res[p];
         }
-        memcpy(out + b, r, (size_t)k * sizeof *r);
     }
 }
 #endif
