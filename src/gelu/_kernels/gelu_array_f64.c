@@ -731,13 +731,16 @@ static GELU_ALWAYS_INLINE void f64_values_avx2(const gelu_f64_table *t, const f6
         r[i] = grad == 2 ? f64_grad2_value(t, xs[i]) : grad ? f64_grad_value(t, xs[i], gs[i]) : f64_table_value(t, xs[i]);
 }
 #endif
-/* Blocks: the table formula for every element into a local buffer (a loop
- * the compiler vectorizes with gathers); the out-of-range inputs packed
- * and computed by the double-double loop; then one copy out (x and g are
- * read in full before out is written, so in-place calls are safe). */
+/* Blocks: x and g read in full and the out-of-range inputs replaced by 0
+ * (and, in the blocks that have any, packed with their positions) before
+ * anything is written, so in-place calls are safe; then the table formula
+ * for every element straight into `out` (the avx2 set's rows and
+ * registers, or a loop the compiler vectorizes); then the packed inputs'
+ * results from the double-double loop, put at their positions. */
 static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad, gelu_array_fn dd_loop,
                                               const double *x, const double *g, double *out, ptrdiff_t n) {
-    double r[TBLOCK64], gb[TBLOCK64], xs[TBLOCK64], gs[TBLOCK64], bad_x[TBLOCK64], bad_g[TBLOCK64], res[TBLOCK64];
+    double gb[TBLOCK64], xs[TBLOCK64], gs[TBLOCK64], bad_x[TBLOCK64], bad_g[TBLOCK64], res[TBLOCK64];
+    int32_t bad_at[TBLOCK64];
 #if defined(__AVX2__) && defined(__FMA__)
     f64_table_rows rows;
     f64_rows_from_table(t, &rows);
@@ -755,6 +758,15 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
             gs[i] = in ? gb[i] : 0.0;
             all_in &= in;
         }
+        ptrdiff_t nbad = 0;
+        if (!all_in)
+            for (ptrdiff_t i = 0; i < k; i++)
+                if (!f64_in_range(grad, x[b + i], gb[i])) {
+                    bad_g[nbad] = gb[i];
+                    bad_at[nbad] = (int32_t)i;
+                    bad_x[nbad++] = x[b + i];
+                }
+        double *r = out + b;
 #if defined(__AVX2__) && defined(__FMA__)
         f64_values_avx2(t, &rows, grad, xs, gs, r, k);
 #else
@@ -765,19 +777,11 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
         else
             f64_table_values(t, xs, r, k);
 #endif
-        if (!all_in) {
-            ptrdiff_t nbad = 0;
-            for (ptrdiff_t i = 0; i < k; i++)
-                if (!f64_in_range(grad, x[b + i], gb[i])) {
-                    bad_g[nbad] = gb[i];
-                    bad_x[nbad++] = x[b + i];
-                }
+        if (nbad > 0) {
             dd_loop(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
-            for (ptrdiff_t i = 0, pos = 0; i < k; i++)
-                if (!f64_in_range(grad, x[b + i], gb[i]))
-                    r[i] = res[pos++];
+            for (ptrdiff_t p = 0; p < nbad; p++)
+                r[bad_at[p]] = res[p];
         }
-        memcpy(out + b, r, (size_t)k * sizeof *r);
     }
 }
 #endif
