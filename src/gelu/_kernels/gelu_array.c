@@ -614,7 +614,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
 
 /* A table's pieces as rows of 8 floats, [centre, a, e[0..5]]: one
  * 32-byte row per piece, so that the AVX2 loops read a lane's whole piece
- * with one load (transposed from the columns, four 8 x 8 blocks). */
+ * from one place (transposed from the columns, four 8 x 8 blocks). */
 typedef struct {
     _Alignas(32) float row[GELU_F32_PIECES][GELU_F32_DEG + 3];
 } f32_table_rows;
