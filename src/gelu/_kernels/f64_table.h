@@ -68,6 +68,11 @@ static inline int f64_table_in_range(double x) {
     return u - GELU_F64_YMIN_BITS < GELU_F64_YMAX_BITS - GELU_F64_YMIN_BITS || u == 0;
 }
 
+/* The piece of 0 <= y < 4: j = floor(y (alpha + beta y)). */
+static inline int f64_table_index(const gelu_f64_table *t, double y) {
+    return (int)(y * fma(t->beta, y, t->alpha));
+}
+
 /* The table at 0 <= y < 4: returns R = e_0 + d^2 R2(d), and sets *d = y - c,
  * *e1 and *a of the piece j = floor(y (alpha + beta y)). */
 static inline double f64_table_lookup(const gelu_f64_table *t, double y, double *d, double *e1, double *a) {
@@ -77,7 +82,7 @@ static inline double f64_table_lookup(const gelu_f64_table *t, double y, double 
     GELU_UNROLL
     for (int k = 0; k <= GELU_F64_DEG; k++)
         e[k] = t->e[k];
-    int j = (int)(y * fma(t->beta, y, t->alpha));
+    int j = f64_table_index(t, y);
     double dj = y - centre[j];
     double r2 = e[GELU_F64_DEG][j];
     GELU_UNROLL

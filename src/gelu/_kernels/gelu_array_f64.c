@@ -717,20 +717,17 @@ static GELU_ALWAYS_INLINE __m256d f64_value4(const gelu_f64_table *t, const f64_
 static GELU_ALWAYS_INLINE void f64_values_avx2(const gelu_f64_table *t, const f64_table_rows *rows, int grad,
                                                const double *xs, const double *gs, double *r, ptrdiff_t k) {
     _Alignas(32) int32_t j[TBLOCK64];
+    for (ptrdiff_t i = 0; i < k; i++)
+        j[i] = f64_table_index(t, fabs(xs[i]));
     ptrdiff_t i = 0;
-    for (; i + 4 <= k; i += 4) {   /* f64_table_lookup's j = (int)(y (alpha + beta y)) */
-        __m256d y = _mm256_andnot_pd(_mm256_set1_pd(-0.0), _mm256_loadu_pd(xs + i));
-        __m256d q = _mm256_mul_pd(y, _mm256_fmadd_pd(_mm256_set1_pd(t->beta), y, _mm256_set1_pd(t->alpha)));
-        _mm_store_si128((__m128i *)(j + i), _mm256_cvttpd_epi32(q));
-    }
-    ptrdiff_t nv = i;
-    for (i = 0; i < nv; i += 4)
+    for (; i + 4 <= k; i += 4)
         _mm256_storeu_pd(r + i, f64_value4(t, rows, grad, j + i, _mm256_loadu_pd(xs + i),
                                            grad == 1 ? _mm256_loadu_pd(gs + i) : _mm256_setzero_pd()));
     for (; i < k; i++)
         r[i] = grad == 2 ? f64_grad2_value(t, xs[i]) : grad ? f64_grad_value(t, xs[i], gs[i]) : f64_table_value(t, xs[i]);
 }
 #endif
+
 /* Blocks: x and g read in full and the out-of-range inputs replaced by 0
  * (and, in the blocks that have any, packed with their positions) before
  * anything is written, so in-place calls are safe; then the table formula
