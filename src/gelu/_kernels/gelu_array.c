@@ -477,6 +477,41 @@ static inline int f32_partial_overlap(const float *a, const float *b, ptrdiff_t 
     return a != b && (uintptr_t)a < (uintptr_t)(b + n) && (uintptr_t)b < (uintptr_t)(a + n);
 }
 
+/* Pass 1 of f32_table_loop for one vector v of a block (its inputs xv, gv,
+ * results r, in-range lanes in): the results stored, and the block's
+ * record of which lanes pass 2 must do. */
+typedef struct {
+    float *out;                /* the block's first output */
+    float *bad_x, *bad_g;      /* dense blocks: the lanes out of range, packed */
+    __mmask16 *ok;             /* per vector, its lanes in range */
+    ptrdiff_t nbad;            /* packed so far */
+    uint64_t bad_vectors;      /* bit v: vector v has a lane out of range */
+    int dense, stream, keep_g, has_g;
+} f32_pass1;
+
+static GELU_ALWAYS_INLINE void f32_pass1_store(f32_pass1 *p, ptrdiff_t v, __m512 xv, __m512 gv, __m512 r,
+                                               __mmask16 in) {
+    float *o = p->out + 16 * v;
+    if (p->dense) {   /* the same for the whole block: a predictable branch */
+        __mmask16 off = (__mmask16)~in;
+        _mm512_storeu_ps(p->bad_x + p->nbad, _mm512_maskz_compress_ps(off, xv));
+        if (p->has_g)
+            _mm512_storeu_ps(p->bad_g + p->nbad, _mm512_maskz_compress_ps(off, gv));
+        p->nbad += __builtin_popcount(off);
+        /* after the packing: in place, x is gone */
+        if (p->stream)
+            _mm512_stream_ps(o, r);
+        else
+            _mm512_storeu_ps(o, r);
+    } else if (p->stream) {
+        _mm512_stream_ps(o, _mm512_mask_mov_ps(p->keep_g ? gv : xv, in, r));
+    } else {
+        _mm512_mask_storeu_ps(o, in, r);
+    }
+    p->ok[v] = in;
+    p->bad_vectors |= (uint64_t)(in != 0xFFFF) << v;
+}
+
 /* Per block, two passes with no branch that depends on the data inside the
  * block (a branch per 16 lanes on whether any input is out of range costs
  * more than the formula itself when that is about an even bet, as for
@@ -534,33 +569,34 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
             if (grad == 1 && g != NULL)
                 gb = memcpy(g_copy, gb, (size_t)k * sizeof *gb);
         }
-        uint64_t bad_vectors = 0;   /* bit v: vector v has a lane out of range */
-        int tail_bad = 0;
-        ptrdiff_t nbad = 0;
-        for (ptrdiff_t v = 0; v < nv; v++) {
+        f32_pass1 p1 = {out + b, bad_x, bad_g, ok, 0, 0, dense, stream, keep_g, grad == 1 && g != NULL};
+        ptrdiff_t v = 0;
+        /* Two vectors at a time, both computed before either is stored:
+         * one basic block with two independent chains, which the compiler
+         * interleaves (meson.build schedules this file's instructions
+         * before register allocation), so the core finds more work to
+         * overlap (10-13 % faster gradients and backward passes, 3 %
+         * faster GELU, docs/speed.md). */
+        for (; v + 1 < nv; v += 2) {
+            __m512 xv0 = _mm512_loadu_ps(xb + 16 * v), xv1 = _mm512_loadu_ps(xb + 16 * v + 16);
+            __m512 gv0 = p1.has_g ? _mm512_loadu_ps(gb + 16 * v) : one;
+            __m512 gv1 = p1.has_g ? _mm512_loadu_ps(gb + 16 * v + 16) : one;
+            __mmask16 in0, in1;
+            __m512 r0 = f32_value16(&regs, 0, grad, xv0, gv0, &in0);
+            __m512 r1 = f32_value16(&regs, 0, grad, xv1, gv1, &in1);
+            f32_pass1_store(&p1, v, xv0, gv0, r0, in0);
+            f32_pass1_store(&p1, v + 1, xv1, gv1, r1, in1);
+        }
+        if (v < nv) {
             __m512 xv = _mm512_loadu_ps(xb + 16 * v);
-            __m512 gv = grad == 1 && g != NULL ? _mm512_loadu_ps(gb + 16 * v) : one;
+            __m512 gv = p1.has_g ? _mm512_loadu_ps(gb + 16 * v) : one;
             __mmask16 in;
             __m512 r = f32_value16(&regs, 0, grad, xv, gv, &in);
-            if (dense) {   /* the same for the whole block: a predictable branch */
-                __mmask16 off = (__mmask16)~in;
-                _mm512_storeu_ps(bad_x + nbad, _mm512_maskz_compress_ps(off, xv));
-                if (grad == 1 && g != NULL)
-                    _mm512_storeu_ps(bad_g + nbad, _mm512_maskz_compress_ps(off, gv));
-                nbad += __builtin_popcount(off);
-                /* after the packing: in place, x is gone */
-                if (stream)
-                    _mm512_stream_ps(out + b + 16 * v, r);
-                else
-                    _mm512_storeu_ps(out + b + 16 * v, r);
-            } else if (stream) {
-                _mm512_stream_ps(out + b + 16 * v, _mm512_mask_mov_ps(keep_g ? gv : xv, in, r));
-            } else {
-                _mm512_mask_storeu_ps(out + b + 16 * v, in, r);
-            }
-            ok[v] = in;
-            bad_vectors |= (uint64_t)(in != 0xFFFF) << v;
+            f32_pass1_store(&p1, v, xv, gv, r, in);
         }
+        uint64_t bad_vectors = p1.bad_vectors;
+        ptrdiff_t nbad = p1.nbad;
+        int tail_bad = 0;
         unsigned char tail_in[16];
         for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
             float xi = xb[i], gi = grad == 1 && g != NULL ? gb[i] : 1.0f;
