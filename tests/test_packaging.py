@@ -26,6 +26,20 @@ def test_import_stays_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_optional_modules_say_what_they_need_when_it_is_missing():
+    cases = {"gelu.torch": ("torch", "gelu.torch needs PyTorch: pip install torch"),
+             "gelu.reference": ("scipy", "gelu.reference needs SciPy: pip install scipy")}
+    for module, (missing, message) in cases.items():
+        code = (f"import sys; sys.modules[{missing!r}] = None\n"
+                "try:\n"
+                f"    import {module}\n"
+                "except ModuleNotFoundError as err:\n"
+                "    print(err.name, '|', err)\n")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        name, text = out.stdout.strip().split(" | ")
+        assert name == missing and text.startswith(message), out.stdout
+
+
 def test_py_typed_and_stubs_are_installed():
     for name in ("py.typed", "__init__.pyi", "_ufuncs.pyi"):
         assert PACKAGE.joinpath(name).is_file(), name

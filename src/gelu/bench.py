@@ -420,7 +420,8 @@ def _parse_list(choices: Sequence[str]) -> Callable[[str], list[str]]:
     return parse
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options of python -m gelu.bench (gelu bench takes the same, and --plot)."""
     p = argparse.ArgumentParser(prog="python -m gelu.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=_argtypes.sizes, default=list(DEFAULT_SIZES),
                    help="array sizes, e.g. 1e3,1e6 (default 1e3..1e7)")
@@ -439,6 +440,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--grain", action="store_true",
                    help="print the per-function thread cut-off (50 us of one-thread work) and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
     if args.json is not None:
         from gelu.cli import _errors, _paths

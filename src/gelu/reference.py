@@ -41,7 +41,14 @@ input.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import erfc, erfcx
+
+try:
+    from scipy.special import erfc, erfcx
+except ModuleNotFoundError as err:   # say what is missing and how to get it
+    if err.name not in ("scipy", "scipy.special"):
+        raise
+    raise ModuleNotFoundError("gelu.reference needs SciPy: pip install scipy (or pip install 'gelu[cli]')",
+                              name="scipy") from err
 
 __all__ = [
     "gelu_exact",

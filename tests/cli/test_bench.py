@@ -24,6 +24,31 @@ def test_bench_compares_gelu_with_the_named_contenders(cli):
     assert any(line.split()[:2] == ["gelu_tanh", "1e3"] for line in out.splitlines()), out
 
 
+def test_bench_takes_the_options_of_python_m_gelu_bench(cli):
+    code, out, err = cli("bench", "--sizes", "1e3", "--dtypes", "float32", "--functions", "gelu",
+                         "--contenders", "copy", "--threads", "1", "--min-time", "0.005",
+                         "--inputs", "wide", "--allocate")
+    assert code == 0, out + err
+    assert "every contender allocates its result" in out and "uniform on [-8, 8]" in out
+    code, out, err = cli("bench", "--grain")
+    assert code == 0, out + err
+    assert any(line.split()[:2] == ["float32", "gelu_backward"] for line in out.splitlines()), out
+
+
+def test_bench_options_match_python_m_gelu_bench():
+    import argparse
+
+    from gelu import bench
+    from gelu.cli import bench as cli_bench
+
+    def options(parser):
+        return {(o, tuple(a.choices or ())) for a in parser._actions for o in a.option_strings} - {("-h", ()), ("--help", ())}
+
+    cli_parser = argparse.ArgumentParser()
+    cli_bench.add_arguments(cli_parser)
+    assert {o for o in options(cli_parser) if o[0] != "--plot"} == options(bench.parser())
+
+
 @pytest.mark.parametrize("args, fragment", [
     (("--sizes", "abc"), "--sizes"),
     (("--dtypes", "int8"), "unknown dtype"),
@@ -35,6 +60,7 @@ def test_bench_compares_gelu_with_the_named_contenders(cli):
     (("--min-time", "nan"), "--min-time"),
     (("--min-time", "0"), "--min-time"),
     (("--sizes", "1.5"), "whole number"),
+    (("--inputs", "uniform"), "--inputs"),
 ])
 def test_bench_bad_arguments(cli, one_line_error, args, fragment):
     code, _, err = cli("bench", *args)

@@ -107,6 +107,13 @@ def test_output_is_a_folder(cli, tmp_path, one_line_error):
     one_line_error(err, "is a folder")
 
 
+def test_output_with_no_plot_is_a_usage_error(cli, tmp_path, one_line_error):
+    code, out, err = cli("demo", "--no-plot", "-o", str(tmp_path / "x.png"))
+    assert code == 2 and out == ""
+    one_line_error(err, "--output", "--no-plot")
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_demo_as_a_process(cli_process, tmp_path):
     pytest.importorskip("matplotlib")
     proc = cli_process("demo")

@@ -1,6 +1,9 @@
 """The `gelu` entry point: help, version, registry, exit codes, plain vs rich output."""
 import importlib
 import io
+import os
+import subprocess
+import sys
 from importlib.metadata import entry_points
 
 import pytest
@@ -123,3 +126,12 @@ def test_progress_in_a_pipe_names_each_stage():
         bar.stage("second half")
         bar.advance(5)
     assert err.getvalue().splitlines() == ["working...", "  first half", "  second half"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_on_stdout_is_one_line_not_a_traceback(tmp_path):
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([sys.executable, "-m", "gelu", "demo", "--no-plot"], stdout=full,
+                             stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 1
+    assert res.stderr.strip() == "gelu demo: error: could not write the output: No space left on device"

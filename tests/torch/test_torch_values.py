@@ -1,7 +1,10 @@
 """gelu.torch computes with gelu's ufuncs on the CPU: same values, any
 layout, every supported dtype; bad input is refused by name."""
 
+import warnings
+
 import numpy as np
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -136,6 +139,18 @@ def test_meta_tensors_propagate_shape_and_dtype():
 def test_bad_dtype_names_input(bad):
     with pytest.raises(TypeError, match="input must have dtype"):
         gt.gelu(bad)
+
+
+@pytest.mark.parametrize("make", [lambda t: t.to_sparse(), lambda t: t.to_sparse_csr(), lambda t: t.to_mkldnn()],
+                         ids=["sparse_coo", "sparse_csr", "mkldnn"])
+def test_non_dense_layouts_name_input_and_layout(make):
+    with warnings.catch_warnings():   # "Sparse CSR tensor support is in beta state"
+        warnings.simplefilter("ignore", UserWarning)
+        x = make(torch.randn(2, 3))
+    with pytest.raises(TypeError, match=f"input must be a dense .* got layout {x.layout}"):
+        gt.gelu(x)
+    with pytest.raises(TypeError, match="x must be a dense"):
+        torch.ops.gelu.gelu_backward(x, x, "none")
 
 
 def test_non_tensor_names_input():

@@ -15,6 +15,7 @@ torch, jax) are imported only by the commands that use them.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -97,5 +98,14 @@ def main(argv: Sequence[str] | None = None, out: Output | None = None) -> int:
         # The reader went away (`gelu accuracy | head`): stop quietly, and keep
         # Python from complaining again when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        # Writing the results failed (`gelu accuracy > /dev/full`: no space
+        # left); every file the commands write reports its own errors.
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+            raise
+        print(f"gelu {args.command}: error: could not write the output: {exc.strerror or exc}", file=out.stderr)
+        devnull = os.open(os.devnull, os.O_WRONLY)   # the exit-time flush would fail again
         os.dup2(devnull, sys.stdout.fileno())
         return 1

@@ -11,7 +11,7 @@ INSTALL_HINT = {
     "matplotlib": "pip install 'gelu[cli]' (or: pip install matplotlib)",
     "rich": "pip install 'gelu[cli]' (or: pip install rich)",
     "scipy": "pip install 'gelu[cli]' (or: pip install scipy)",
-    "flint": "pip install 'gelu[accuracy]' (or: pip install python-flint)",
+    "flint": "pip install 'gelu[cli]' (or: pip install python-flint)",
     "torch": "pip install torch",
     "jax": "pip install jax",
 }

@@ -8,18 +8,22 @@ from gelu.cli import _optional, _paths
 from gelu.cli._errors import CLIError, UsageError
 from gelu.cli._output import Output
 
+INPUTS = ("normal", "normal2", "normal3", "wide")   # gelu.bench.INPUTS (tested), without importing it here
+
 SUMMARY = "throughput (Melem/s) and ratios vs PyTorch, JAX, the seed's NumPy code and a copy"
 DESCRIPTION = """\
 Time every function at several sizes, dtypes and thread counts against the
 other contenders, all measured in this one run with out= preallocated, and
 print Melem/s and ratios.  The copy row (np.copyto) is the memory roofline.
 With --plot, draw throughput against size, one line per contender, the copy
-line as the roofline.  This is python -m gelu.bench with a plot added."""
+line as the roofline.  This is python -m gelu.bench with a plot added
+(same options)."""
 EXAMPLES = """\
 examples:
   gelu bench
   gelu bench --sizes 1e3,1e6 --dtypes float32 --functions gelu,gelu_tanh --threads 1
-  gelu bench --plot speed.png --json speed.json"""
+  gelu bench --plot speed.png --json speed.json
+  gelu bench --inputs wide --dtypes float32 --threads 1"""
 
 
 def _split(text: str) -> list[str]:
@@ -32,6 +36,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
     parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
     parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="what to time gelu against (gelu itself is always timed)")
+    parser.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
+    parser.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
+    parser.add_argument("--inputs", choices=INPUTS, default="normal",
+                        help="x standard normal (default), normal with standard deviation 2 or 3, "
+                             "or uniform on [-8, 8] (half with |x| >= 4)")
+    parser.add_argument("--grain", action="store_true",
+                        help="print the per-function thread cut-off (50 us of one-thread work) and exit")
     parser.add_argument("--min-time", default="0.1", help="seconds per measured point (default 0.1)")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png, .svg or .pdf")
@@ -90,15 +101,24 @@ def run(args, out: Output) -> int:
     if plot is not None:
         _optional.require("matplotlib", "--plot")
     json_path = _paths.output_file(args.json, "--json", "bench.json") if args.json is not None else None
+    if args.grain:
+        for (dtype, name), grain in bench.suggest_grain().items():
+            out.line(f"{dtype:<8} {name:<20} {grain}")
+        return 0
+    if args.large and 10**8 not in sizes:
+        sizes = [*sizes, 10**8]
     info = bench.machine()
     out.line(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
-             f"{info['cpus_available']} CPUs; out= preallocated for every contender")
+             f"{info['cpus_available']} CPUs; "
+             + ("out= preallocated for every contender" if not args.allocate
+                else "every contender allocates its result")
+             + f"; x {bench.INPUT_LABELS[args.inputs]}")
     for c in bench.missing(contenders):
         out.line(f"{c}: not installed, not timed")
     try:
         with out.progress(0, "timing") as bar:
-            results = bench.run(sizes, dtypes, threads, contenders, out=True, functions=functions,
-                                min_time=min_time, progress=bar.stage)
+            results = bench.run(sizes, dtypes, threads, contenders, out=not args.allocate, functions=functions,
+                                min_time=min_time, progress=bar.stage, inputs=args.inputs)
     except MemoryError:
         raise CLIError(f"not enough memory for --sizes up to {max(sizes):.0e}") from None
     for line in bench.format_table(results).splitlines():

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from gelu.cli import _optional, _paths
+from gelu.cli._errors import UsageError
 from gelu.cli._output import Output
 
 SUMMARY = "key values, the minimum, exact vs tanh, the left tail, and a figure"
@@ -28,7 +29,7 @@ FIGURE_ACTIVATIONS = ("gelu", "relu", "silu", "softplus", "mish", "quick_gelu")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="PATH",
+    parser.add_argument("-o", "--output", default=None, metavar="PATH",
                         help=f"where to write the figure: .png, .svg or .pdf "
                              f"(default: {DEFAULT_OUTPUT})")
     parser.add_argument("--no-plot", action="store_true", help="print only, draw no figure")
@@ -38,7 +39,9 @@ def run(args, out: Output) -> int:
     import gelu
 
     # Check the figure path first: a bad one should fail before any printing.
-    path = None if args.no_plot else _paths.figure_path(args.output, "--output")
+    if args.no_plot and args.output is not None:
+        raise UsageError("--output names the figure, and --no-plot draws none: give one of them")
+    path = None if args.no_plot else _paths.figure_path(args.output or DEFAULT_OUTPUT, "--output")
 
     out.line("GELU(x) = x * Phi(x), Phi the standard normal CDF: each input is weighted by")
     out.line("how likely a standard normal variable is to lie below it.")

@@ -26,7 +26,12 @@ than fused.
 """
 from __future__ import annotations
 
-import torch  # noqa: F401  (fails early, with torch's own message, if absent)
+try:
+    import torch  # noqa: F401
+except ModuleNotFoundError as err:   # say what is missing and how to get it
+    if err.name != "torch":
+        raise
+    raise ModuleNotFoundError("gelu.torch needs PyTorch: pip install torch", name="torch") from err
 
 from . import _ops  # noqa: F401  (registers the gelu:: operators)
 from ._patch import PatchReport, Replaced, Skipped, patch

@@ -24,6 +24,10 @@ def tensor(value: object, name: str = "input") -> torch.Tensor:
         raise TypeError(
             f"{name} must have dtype float16, bfloat16, float32 or float64, got {value.dtype}"
         )
+    if value.layout != torch.strided:
+        # sparse, mkldnn and nested layouts: the kernels read dense memory
+        raise TypeError(f"{name} must be a dense (torch.strided) tensor, got layout {value.layout}; "
+                        f"convert it with .to_dense()")
     return value
 
 
