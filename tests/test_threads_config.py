@@ -111,6 +111,16 @@ def test_bad_environment_variable_warns_with_its_name_and_keeps_the_default(valu
     assert repr(value) in res.stderr
 
 
+def test_environment_warnings_point_at_the_import(tmp_path):
+    script = tmp_path / "user_code.py"
+    script.write_text("import sys\nimport gelu\n")
+    for env in ({"GELU_ISA": "sse9"}, {"GELU_NUM_THREADS": "two"}):
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("GELU_")} | env
+        res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=full_env)
+        assert res.returncode == 0, res.stderr
+        assert f"{script}:2: RuntimeWarning" in res.stderr, res.stderr
+
+
 def test_set_and_get_num_threads():
     for n in (1, 2, 5, 1):
         gelu.set_num_threads(n)

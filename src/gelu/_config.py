@@ -108,4 +108,4 @@ def _apply_environment() -> None:
 def _warn(message: str) -> None:
     import warnings
 
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    warnings.warn(message, RuntimeWarning, stacklevel=4)   # the importer's line (importlib's frames are skipped)
