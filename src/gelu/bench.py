@@ -425,22 +425,27 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gelu.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=_argtypes.sizes, default=list(DEFAULT_SIZES),
                    help="array sizes, e.g. 1e3,1e6 (default 1e3..1e7)")
-    p.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
     p.add_argument("--dtypes", type=_parse_list(("float16", "float32", "float64")), default=list(DTYPES))
     p.add_argument("--threads", type=_argtypes.threads, default=[1, "all"], help="e.g. 1,all (default)")
     p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS),
                    help="what to time gelu against, e.g. torch,copy (gelu itself is always timed)")
     p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=list(FUNCTIONS))
+    p.add_argument("--min-time", type=_argtypes.positive_seconds, default=0.1,
+                   help="seconds per measured point (default 0.1)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    add_run_options(p)
+    return p
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options python -m gelu.bench and gelu bench share as they are."""
+    p.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
     p.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
     p.add_argument("--inputs", choices=INPUTS, default="normal",
                    help="x standard normal (default), normal with standard deviation 2 or 3, "
                         "or uniform on [-8, 8] (half with |x| >= 4)")
-    p.add_argument("--min-time", type=_argtypes.positive_seconds, default=0.1,
-                   help="seconds per measured point (default 0.1)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--grain", action="store_true",
                    help="print the per-function thread cut-off (50 us of one-thread work) and exit")
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

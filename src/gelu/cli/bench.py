@@ -8,8 +8,6 @@ from gelu.cli import _optional, _paths
 from gelu.cli._errors import CLIError, UsageError
 from gelu.cli._output import Output
 
-INPUTS = ("normal", "normal2", "normal3", "wide")   # gelu.bench.INPUTS (tested), without importing it here
-
 SUMMARY = "throughput (Melem/s) and ratios vs PyTorch, JAX, the seed's NumPy code and a copy"
 DESCRIPTION = """\
 Time every function at several sizes, dtypes and thread counts against the
@@ -36,13 +34,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
     parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
     parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="what to time gelu against (gelu itself is always timed)")
-    parser.add_argument("--large", action="store_true", help="add n = 1e8 (needs ~2.5 GB of memory)")
-    parser.add_argument("--allocate", action="store_true", help="let every contender allocate its result")
-    parser.add_argument("--inputs", choices=INPUTS, default="normal",
-                        help="x standard normal (default), normal with standard deviation 2 or 3, "
-                             "or uniform on [-8, 8] (half with |x| >= 4)")
-    parser.add_argument("--grain", action="store_true",
-                        help="print the per-function thread cut-off (50 us of one-thread work) and exit")
+    from gelu import bench
+
+    bench.add_run_options(parser)
     parser.add_argument("--min-time", default="0.1", help="seconds per measured point (default 0.1)")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--plot", default=None, metavar="PATH", help="draw throughput vs size to a .png, .svg or .pdf")
