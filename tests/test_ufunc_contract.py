@@ -266,6 +266,52 @@ def test_at_applies_in_place_at_indices(f):
     assert_same_bits(a, expected)
 
 
+def left_fold(f, a):
+    """ufunc.accumulate by definition: r[0] = a[0], r[i] = f(r[i - 1], a[i])."""
+    r = [a[0]]
+    for v in a[1:]:
+        r.append(f(r[-1], v))
+    return np.array(r, a.dtype)
+
+
+@pytest.fixture
+def each_isa():
+    """Runs the test body once per kernel set (gelu._set_isa), then restores."""
+    saved = gelu._get_isa()
+    try:
+        yield gelu._isa_available()
+    finally:
+        gelu._set_isa(saved)
+
+
+# NumPy's reduce passes the accumulator as both x and out with step 0, and
+# accumulate passes x one element behind out: each element reads what the
+# one before wrote, which the array kernels must not read ahead of.
+@pytest.mark.parametrize("f", BINARY, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("n", [3, 40, 2500])
+def test_binary_reduce_and_accumulate_are_the_left_fold(f, dtype, n, each_isa):
+    a = sample(dtype, n + 41, seed=n)[:n] / 4
+    expected = left_fold(f, a)
+    for isa in each_isa:
+        gelu._set_isa(isa)
+        for _ in range(3):   # the same every time: no stale memory read
+            assert_same_bits(f.accumulate(a), expected)
+        assert_same_bits(np.asarray(f.reduce(a)), expected[-1])
+
+
+@pytest.mark.parametrize("f", BINARY, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_binary_reduce_along_each_axis(f, dtype):
+    a = (sample(dtype, 301, seed=3)[:240] / 4).reshape(12, 20)
+    rows = np.array([left_fold(f, r)[-1] for r in a], dtype)
+    cols = np.array([left_fold(f, c)[-1] for c in a.T], dtype)
+    assert_same_bits(f.reduce(a, axis=1), rows)
+    assert_same_bits(f.reduce(a, axis=0), cols)
+    assert_same_bits(f.accumulate(a, axis=1)[:, -1], rows)
+    assert_same_bits(f.accumulate(a, axis=0)[-1], cols)
+
+
 @pytest.mark.parametrize("f", [f for f in UFUNCS if f.nin == 1], ids=ids)
 def test_unary_has_no_reduce(f):
     with pytest.raises(ValueError, match="only supported for binary functions"):

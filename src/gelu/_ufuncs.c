@@ -276,25 +276,47 @@ extent(const char *p, npy_intp step, npy_intp n, npy_intp size, const char **lo,
     *hi = (step < 0 ? p : last) + size;
 }
 
-/* Whether an input shares memory with the output other than element for
- * element (same start, same step: in place).  NumPy passes such operands
- * uncopied when an in-order loop is safe (the output a few elements behind
- * the input); split across threads it is not, as one thread would read
- * what another has written. */
+/* How an n-element loop call's inputs share memory with its output:
+ *   ALIAS_NONE   none does (or an input is the output element for element:
+ *                in place), so the loop may be split across threads;
+ *   ALIAS_AHEAD  an input overlaps the output with the same step, at or
+ *                ahead of it in the loop's direction (NumPy passes
+ *                out = y[:-1] with x = y[1:] uncopied, for loops that go in
+ *                order): no element's output is an input of a later one, so
+ *                blocks in order on one thread are right (the kernels read
+ *                each block's inputs before writing it), but split across
+ *                threads one would read what another has written;
+ *   ALIAS_CHAIN  anything else: an input behind the output or with another
+ *                step, as in ufunc.accumulate (x one element behind out) and
+ *                ufunc.reduce (x and out the same accumulator, step 0):
+ *                each element reads what an earlier one wrote, so they must
+ *                be computed one at a time, in order. */
+enum { ALIAS_NONE, ALIAS_AHEAD, ALIAS_CHAIN };
+
 static int
-overlaps_out_of_place(const loop_call *c, npy_intp n, npy_intp size)
+output_aliasing(const loop_call *c, npy_intp n, npy_intp size)
 {
     const char *olo, *ohi;
-    extent(c->args[c->nin], c->steps[c->nin], n, size, &olo, &ohi);
+    const char *out = c->args[c->nin];
+    npy_intp ostep = c->steps[c->nin];
+    extent(out, ostep, n, size, &olo, &ohi);
+    int alias = ALIAS_NONE;
     for (int k = 0; k < c->nin; k++) {
         const char *lo, *hi;
         extent(c->args[k], c->steps[k], n, size, &lo, &hi);
-        int same = c->args[k] == c->args[c->nin] && c->steps[k] == c->steps[c->nin];
-        if (!same && lo < ohi && olo < hi) {
-            return 1;
+        if (!(lo < ohi && olo < hi)) {
+            continue;
         }
+        if (n == 1 || (c->args[k] == out && c->steps[k] == ostep && ostep != 0)) {
+            continue;   /* in place */
+        }
+        int ahead = c->steps[k] == ostep && ostep != 0 && (ostep > 0 ? c->args[k] > out : c->args[k] < out);
+        if (!ahead) {
+            return ALIAS_CHAIN;
+        }
+        alias = ALIAS_AHEAD;
     }
-    return 0;
+    return alias;
 }
 
 static void
@@ -304,8 +326,15 @@ run_loop(int loop, char **args, npy_intp const *dimensions, npy_intp const *step
     loop_call c = {loop, spec->fn, spec->nin, gelu_isa_active(), args, steps};
     npy_intp n = dimensions[0];
     npy_intp size = loop == LOOP_FLOAT ? 4 : loop == LOOP_DOUBLE ? 8 : 2;
-    if (n > 0 && overlaps_out_of_place(&c, n, size)) {
+    int alias = n > 0 ? output_aliasing(&c, n, size) : ALIAS_NONE;
+    if (alias == ALIAS_AHEAD) {
         loop_range(&c, 0, n);   /* in order, on this thread */
+        return;
+    }
+    if (alias == ALIAS_CHAIN) {
+        for (npy_intp i = 0; i < n; i++) {
+            loop_range(&c, i, i + 1);   /* one element at a time, in order */
+        }
         return;
     }
     gelu_parallel_for(n, GRAIN[loop][spec->fn], loop_range, &c);
