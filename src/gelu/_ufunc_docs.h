@@ -12,8 +12,9 @@
 
 #define DOC_PARAM_X                                                          \
     "x : array_like\n"                                                       \
-    "    Input values.  float16, float32 and float64 are computed in their\n" \
-    "    own dtype; integer and bool inputs are computed in float64.\n"
+    "    Input values.  float32 and float64 are computed in their own\n"   \
+    "    dtype, float16 through the float32 kernels (rounded to float16);\n" \
+    "    integer or bool input alone is computed in float64.\n"
 
 #define DOC_PARAM_G                                                          \
     "g : array_like\n"                                                       \
@@ -34,6 +35,12 @@
     "y : ndarray or scalar\n"                                                \
     "    Same dtype as the (promoted) input; a scalar for scalar input.\n"
 
+#define DOC_BINARY_DTYPE                                                     \
+    "The dtype follows NumPy promotion of `x` and `g`; a Python float `g`\n" \
+    "keeps the dtype of `x`, but for ml_dtypes' bfloat16 `x` (NumPy\n"     \
+    "promotes that to float32, as ``np.add`` does; a Python int `g`, or\n"  \
+    "a bfloat16 `g`, keeps bfloat16).\n"
+
 #define DOC_ACCURACY                                                         \
     "Accuracy: within 1 ulp for every input; see docs/accuracy.md.\n"      \
     "float32: float32 arithmetic where |x| < 6 (5.5 for the tanh form),\n"  \
@@ -41,7 +48,7 @@
     "passes at g = 0.3; up to 0.94 at other g in samples).\n"              \
     "float16: the float32 kernels rounded once, or float64 where that\n"    \
     "could round wrongly; max 0.5 ulp over all inputs.\n"                   \
-    "float64: max 0.762 ulp over 10**6 points and more.\n"                 \
+    "float64: measured max 0.762 ulp over 1.1e7 sampled points.\n"       \
     "With ml_dtypes installed, bfloat16 arrays are computed in float32\n"  \
     "and rounded to bfloat16.\n"                                           \
     "NaN in gives NaN out.  Complex, object and string inputs raise\n"       \
@@ -153,8 +160,7 @@ static const char doc_gelu_backward[] =
     "\n"
     "Notes\n"
     "-----\n"
-    "The dtype follows NumPy promotion of `x` and `g`; a Python float `g`\n"
-    "keeps the dtype of `x`.\n"
+    DOC_BINARY_DTYPE
     DOC_ACCURACY
     "\n"
     "See Also\n"
@@ -273,8 +279,7 @@ static const char doc_gelu_tanh_backward[] =
     "\n"
     "Notes\n"
     "-----\n"
-    "The dtype follows NumPy promotion of `x` and `g`; a Python float `g`\n"
-    "keeps the dtype of `x`.\n"
+    DOC_BINARY_DTYPE
     DOC_TANH_FORM
     DOC_ACCURACY
     "\n"

@@ -101,6 +101,20 @@ def test_bad_suffix(cli, tmp_path, one_line_error):
     one_line_error(err, ".png, .svg, .pdf")
 
 
+def test_empty_output_is_a_usage_error_not_the_default(cli, tmp_path, monkeypatch, one_line_error):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("demo", "--output", "")
+    assert code == 2 and out == ""
+    one_line_error(err, "--output needs a file name")
+    assert not (tmp_path / "gelu-demo.png").exists()
+
+
+def test_suffix_alone_is_not_a_file_name(cli, tmp_path, one_line_error):
+    code, _, err = cli("demo", "--output", str(tmp_path / ".png"))
+    assert code == 2
+    one_line_error(err, "give a name before the suffix", "figure.png")
+
+
 def test_output_is_a_folder(cli, tmp_path, one_line_error):
     code, _, err = cli("demo", "--output", str(tmp_path))
     assert code == 1

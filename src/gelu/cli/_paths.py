@@ -20,6 +20,9 @@ def figure_path(raw: str, option: str) -> Path:
     if path.is_dir():
         raise CLIError(f"{option} {raw!r} is a folder; give a file name such as "
                        f"{str(path / ('figure' + FIGURE_SUFFIXES[0]))!r}")
+    if path.name.lower() in FIGURE_SUFFIXES:   # ".png": a hidden file with no suffix
+        raise UsageError(f"{option} {raw!r}: give a name before the suffix, such as "
+                         f"{str(path.with_name('figure' + path.name))!r}")
     if path.suffix.lower() not in FIGURE_SUFFIXES:
         raise UsageError(
             f"{option} {raw!r}: the file name must end in "

@@ -41,7 +41,8 @@ def run(args, out: Output) -> int:
     # Check the figure path first: a bad one should fail before any printing.
     if args.no_plot and args.output is not None:
         raise UsageError("--output names the figure, and --no-plot draws none: give one of them")
-    path = None if args.no_plot else _paths.figure_path(args.output or DEFAULT_OUTPUT, "--output")
+    output = DEFAULT_OUTPUT if args.output is None else args.output   # "" is a usage error, not the default
+    path = None if args.no_plot else _paths.figure_path(output, "--output")
 
     out.line("GELU(x) = x * Phi(x), Phi the standard normal CDF: each input is weighted by")
     out.line("how likely a standard normal variable is to lie below it.")
