@@ -202,8 +202,9 @@ static int ensure_workers(int want) {
  * will be after the one wake-up this call pays, and a split costs about a
  * microsecond instead of a wake-up's tens.  Measured on 2 CPUs of a VM
  * (tools/threads_cold_warm.py), a split in a loop pays from about 3 us of
- * work a part; an eighth of the grains (about 50 us of work, 22 for the
- * float32 backward passes) keeps every part above that. */
+ * work a part; an eighth of the grains (about 50 us of work when they
+ * were measured, 4-77 us with today's kernels, docs/speed.md) keeps
+ * nearly every part above that. */
 #define WARM_GRAIN_DIVISOR 8
 static atomic_llong last_call_end_ns;
 

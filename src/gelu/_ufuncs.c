@@ -101,8 +101,11 @@ enum { LOOP_HALF, LOOP_FLOAT, LOOP_DOUBLE, LOOP_BF16 };
 
 /* Smallest number of elements worth handing to another thread, per loop
  * dtype and function: about 50 microseconds of one thread's work, rounded
- * up to a power of two (`python -m gelu.bench --grain`, AVX-512 kernels,
- * docs/speed.md).  A pool thread that has to be woken from sleep takes
+ * up to a power of two, when measured (`python -m gelu.bench --grain`,
+ * AVX-512 kernels; float32 at commit 6540aaa, float64 at 425e260, float16
+ * at f7990d6).  The kernels are faster now (4-77 us of work for these
+ * counts) and kept on purpose: see "Threads" in docs/speed.md.  A pool
+ * thread that has to be woken from sleep takes
  * about 40 microseconds on a VM; with this grain a split never costs
  * much, and when the workers are still spinning from the previous call
  * (back-to-back calls) it halves the time. */

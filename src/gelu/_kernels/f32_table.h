@@ -1,7 +1,8 @@
 /*
  * f32_table.h -- exact GELU, the tanh formula, their backward passes and
  * second derivatives in float32 arithmetic, for float32 inputs with
- * |x| < 4: the fast path of the float32 loops.
+ * |x| < 6 (5.5 for the tanh formula; main tables |x| < 4, tail tables
+ * beyond): the fast path of the float32 loops.
  *
  * Formula:  GELU(x) = x (1 - Q(y)) for x >= 0, -y Q(y) for x < 0, y = |x|,
  *           with Q(y) = Phi(-y) (exact GELU, x Phi(x)) or
