@@ -117,3 +117,44 @@ def test_backward_with_infinite_or_overflowing_g(name, dtype):
     np.testing.assert_array_equal(f(x, dtype(np.inf)), np.array([np.inf, -np.inf], dtype=dtype))
     with np.errstate(over="ignore"):  # the true product exceeds the largest float: inf is right
         assert f(dtype(2.0), big) == np.inf
+
+
+def _bf16():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    return ml_dtypes.bfloat16
+
+
+@pytest.mark.parametrize("f", [getattr(gelu, name) for name in gelu.__all__], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS + ["bfloat16"])
+def test_exact_limits_at_infinity_raise_no_flag(f, dtype):
+    # The results at +-inf are exact (x, 1, g, or signed zeros): no
+    # underflow, as np.exp(-inf) raises none.  Alone, at the start, middle
+    # and end of a longer array (other code paths), on every kernel set.
+    dtype = _bf16() if dtype == "bfloat16" else dtype
+    saved = gelu._get_isa()
+    try:
+        for isa in gelu._isa_available():
+            gelu._set_isa(isa)
+            for n, at in ((1, [0]), (37, [0, 18, 36]), (3000, [0, 1500, 2999])):
+                for inf in (np.inf, -np.inf):
+                    x = np.full(n, 0.5, dtype)
+                    x[at] = inf
+                    args = [x] if f.nin == 1 else [x, np.full(n, -2.5, dtype)]
+                    with np.errstate(all="raise"):
+                        y = f(*args)
+                    expected = f(*[a[at[0]:at[0] + 1] for a in args])   # the same element alone
+                    assert np.array_equal(y[at].astype(np.float64), np.repeat(expected.astype(np.float64), len(at)))
+                    assert (np.signbit(y[at].astype(np.float64)) == np.signbit(expected.astype(np.float64))).all()
+    finally:
+        gelu._set_isa(saved)
+
+
+@pytest.mark.parametrize("bw", [gelu.gelu_backward, gelu.gelu_tanh_backward], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_backward_at_minus_infinity_is_g_times_minus_zero_without_a_flag(bw, dtype):
+    g = arr(dtype, 1.0, -2.5, 0.0, -0.0, 1e-3, -3e4)
+    x = np.full(g.shape, -np.inf, dtype)
+    with np.errstate(all="raise"):
+        y = bw(x, g)
+    expected = g * dtype(-0.0)
+    assert (y == 0).all() and (np.signbit(y) == np.signbit(expected)).all()

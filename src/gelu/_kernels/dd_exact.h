@@ -13,6 +13,11 @@
  *   x* = -0.7517915246935644..., is replaced by a root patch (root_patch.h).
  *   Everything is carried in double-double and rounded once (dd.h).
  *
+ * At x = +-inf the results are their exact limits, returned as such (the
+ * clamped formulas would round a tiny value to zero and raise a spurious
+ * underflow flag): GELU(-inf) = -0, g grad(-inf) = g * -0 for finite g,
+ * grad2(+-inf) = -0.
+ *
  * Valid range: all doubles.  Error: < 0.51 ulp in double by construction
  * (pre-rounding relative error < 2^-57 per the generator's bounds); measured
  * maxima are in docs/accuracy.md.
@@ -53,6 +58,7 @@ static inline dd_scaled dd_exact_normal_pdf(double y) {
 
 static inline double dd_gelu_exact(double x) {
     if (isnan(x)) return x + x;
+    if (x == -INFINITY) return -0.0;
     if (x > DD_EXACT_RIGHT_SATURATION) return x;
     double y = dd_exact_flush_negligible(dd_exact_clamp_abs(x));
     dd_scaled q = dd_exact_normal_pdf(y);              /* becomes Q(y) = Phi(-y) */
@@ -88,6 +94,7 @@ static inline double dd_exact_backward_tail(double x, double g) {
 /* g * (Phi(x) + x phi(x)), rounded once. */
 static inline double dd_gelu_exact_grad_times(double x, double g) {
     if (isnan(x)) return x + g;
+    if (x == -INFINITY && isfinite(g)) return g * -0.0;
     if (x < -DD_EXACT_TAIL_CLAMP && isfinite(g) && g != 0.0) return dd_exact_backward_tail(x, g);
     if (gelu_in_patch(x, gelu_patch_grad_x0)) {
         dd_scaled r = {gelu_patch_eval(gelu_patch_grad_coef, gelu_patch_offset(x, gelu_patch_grad_x0)), 0};
@@ -104,6 +111,7 @@ static inline double dd_gelu_exact_grad_times(double x, double g) {
 
 static inline double dd_gelu_exact_grad2(double x) {
     if (isnan(x)) return x + x;
+    if (isinf(x)) return -0.0;
     double y = dd_exact_flush_negligible(dd_exact_clamp_abs(x));
     dd_scaled p = dd_exact_normal_pdf(y);
     /* 2 - y^2 as an exact double-double (Sterbenz makes 2 - hi exact near sqrt 2) */

@@ -74,8 +74,10 @@ static inline dd_tanh_parts dd_tanh_parts_of(double x) {
     return dd_tanh_parts_from(dd_tanh_flush_negligible(dd_tanh_clamp_abs(x)));
 }
 
+/* At x = +-inf, exact limits returned as such, as in dd_exact.h. */
 static inline double dd_gelu_tanh(double x) {
     if (isnan(x)) return x + x;
+    if (x == -INFINITY) return -0.0;
     if (x > DD_TANH_RIGHT_SATURATION) return x;
     dd_tanh_parts p = dd_tanh_parts_of(x);
     if (x < 0) {
@@ -103,6 +105,7 @@ static inline double dd_tanh_backward_tail(double x, double g) {
 
 static inline double dd_gelu_tanh_grad_times(double x, double g) {
     if (isnan(x)) return x + g;
+    if (x == -INFINITY && isfinite(g)) return g * -0.0;
     if (x < -DD_TANH_TAIL_CLAMP && isfinite(g) && g != 0.0) return dd_tanh_backward_tail(x, g);
     if (gelu_in_patch(x, gelu_patch_tanh_grad_x0)) {
         dd d = gelu_patch_offset(x, gelu_patch_tanh_grad_x0);
@@ -124,6 +127,7 @@ static inline double dd_gelu_tanh_grad_times(double x, double g) {
 
 static inline double dd_gelu_tanh_grad2(double x) {
     if (isnan(x)) return x + x;
+    if (isinf(x)) return -0.0;
     double y = fabs(x);
     if (gelu_in_patch(y, gelu_patch_tanh_grad2_x0)) {
         dd_scaled r = {gelu_patch_eval(gelu_patch_tanh_grad2_coef, gelu_patch_offset(y, gelu_patch_tanh_grad2_x0)), 0};

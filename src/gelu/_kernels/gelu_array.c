@@ -161,7 +161,7 @@ static void exact_grad2_block(f32_buffers *buf, float *out, ptrdiff_t k) {
     exact_y(buf->xs, buf->y, k);
     for (ptrdiff_t i = 0; i < k; i++) {
         double y = buf->y[i];
-        double r = narrow_exact_grad2(y, narrow_normal_pdf(y));
+        double r = narrow_exact_grad2(buf->xs[i], y, narrow_normal_pdf(y));
         out[i] = (float)nan_or(buf->xd[i], r);
     }
 }

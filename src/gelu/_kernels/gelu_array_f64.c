@@ -202,14 +202,16 @@ static void prepare(f64_buffers *b, const double *x, const double *g, ptrdiff_t 
         for (ptrdiff_t i = 0; i < n; i++)
             b->go[i] = b->gd[i] = 1.0;
     }
+    /* +-inf: computed at 0 here (at the clamp, the tiny result's rounding
+     * would raise underflow), then by the scalar kernel (f64_blocks) */
     if (exact) {
         for (ptrdiff_t i = 0; i < n; i++)
-            b->yc[i] = dd_exact_clamp_abs(b->xs[i]);
+            b->yc[i] = isinf(b->xs[i]) ? 0.0 : dd_exact_clamp_abs(b->xs[i]);
         for (ptrdiff_t i = 0; i < n; i++)
             b->y[i] = dd_exact_flush_negligible(b->yc[i]);
     } else {
         for (ptrdiff_t i = 0; i < n; i++)
-            b->yc[i] = dd_tanh_clamp_abs(b->xs[i]);
+            b->yc[i] = isinf(b->xs[i]) ? 0.0 : dd_tanh_clamp_abs(b->xs[i]);
         for (ptrdiff_t i = 0; i < n; i++)
             b->y[i] = dd_tanh_flush_negligible(b->yc[i]);
     }
@@ -379,7 +381,7 @@ static void f64_blocks(f64_block_fn block, int exact, int g_first, double (*scal
         for (ptrdiff_t i = 0; i < k; i++) {
             if (isnan(b.xd[i]))
                 out[s + i] = nan_result(b.xd[i], b.go[i], g_first);
-            else if (b.redo[i] || b.xd[i] < -tail || b.go[i] != b.gd[i])   /* the last: g inf or NaN */
+            else if (b.redo[i] || b.xd[i] < -tail || b.go[i] != b.gd[i] || isinf(b.xd[i]))   /* g inf or NaN; x +-inf */
                 out[s + i] = scalar(b.xd[i], b.go[i]);
             if (out[s + i] == 0.0)
                 out[s + i] = signed_zero(kind, root, b.xd[i], b.go[i]);

@@ -9,6 +9,9 @@
  * computed on clamped arguments, so that they raise no overflow or invalid
  * flag.  The caller handles NaN x (these assume x is not NaN) and computes
  * y = narrow_exact_y(x), phi(y) and M(y), which array code does in passes.
+ * At x = +-inf the results are exact limits (signed zeros, x, g), selected
+ * as such: the clamped formulas would give a tiny value there, whose
+ * rounding to float32 raises a spurious underflow flag.
  */
 #ifndef GELU_NARROW_EXACT_H
 #define GELU_NARROW_EXACT_H
@@ -36,12 +39,16 @@ static inline double narrow_exact_value(double x, double y, double pdf, double m
     double right = fma(-xc, q, xc);
     double r = x == 0 ? x : right;       /* keeps the sign of a zero x */
     r = x < 0 ? left : r;
+    r = x == -INFINITY ? -0.0 : r;       /* exact: no underflow */
     return x > NARROW_EXACT_RIGHT_SATURATION ? x : r;
 }
 
 /* g * (Phi(x) + x phi(x)), one rounding of the product.  Near the zero of
  * the derivative, the root patch.  For x > 10 the result is g itself (not
- * g * 1.0, which would quiet a signaling NaN g). */
+ * g * 1.0, which would quiet a signaling NaN g).  Below -16 the callers use
+ * narrow_exact_backward_tail; array code computes this formula there too
+ * (then overwrites it), so it gives 0 there rather than a value whose
+ * rounding to float32 could raise underflow. */
 static inline double narrow_exact_grad_times(double x, double g, double y, double pdf, double m) {
     double xc = copysign(y, x);
     double patch = narrow_patch_eval(xc, gelu_narrow_patch_grad_x0, gelu_narrow_patch_grad_coef);
@@ -50,13 +57,16 @@ static inline double narrow_exact_grad_times(double x, double g, double y, doubl
     s = narrow_in_patch(x, gelu_narrow_patch_grad_x0) ? patch : s;
     s = x == 0.0 ? 0.5 : s;   /* grad(+-0) = 1/2 exactly: g/2, exact where representable */
     double r = g * s;
+    r = x < -NARROW_EXACT_TAIL_CLAMP ? 0.0 : r;
     return x > NARROW_EXACT_RIGHT_SATURATION ? g : r;
 }
 
-/* phi(x) (2 - x^2), with 2 - y^2 exact enough through the FMA remainder. */
-static inline double narrow_exact_grad2(double y, double pdf) {
+/* phi(x) (2 - x^2), with 2 - y^2 exact enough through the FMA remainder;
+ * y = narrow_exact_y(x), pdf = phi(y); -0 at x = +-inf. */
+static inline double narrow_exact_grad2(double x, double y, double pdf) {
     double sq = y * y;
-    return pdf * ((2.0 - sq) - fma(y, y, -sq));
+    double r = pdf * ((2.0 - sq) - fma(y, y, -sq));
+    return isinf(x) ? -0.0 : r;
 }
 
 /* The scalar kernels, NaN included (gelu_exact_narrow.c exports them). */
@@ -71,9 +81,12 @@ static inline double narrow_exact_scalar(double x) {
  * grad(x) = phi(y) (M(y) - y), y = -x, with five terms of M's asymptotic
  * series (truncation < 945 / y^11, relative 2^-33 of M - y at y = 16); y is
  * clamped at 20, where |grad| < 2^-285, so g * grad underflows for every
- * float32 g.  Scalar only (array loops call it for those elements). */
+ * float32 g.  At x = -inf, grad = -0 exactly: g * -0 for finite g (a signed
+ * zero, no flag), the limit -g * inf for infinite g (docs/accuracy.md).
+ * Scalar only (array loops call it for those elements). */
 #define NARROW_EXACT_BACKWARD_TAIL_CLAMP 20.0
 static inline double narrow_exact_backward_tail(double x, double g) {
+    if (x == -INFINITY && isfinite(g)) return g * -0.0;
     double y = -x < NARROW_EXACT_BACKWARD_TAIL_CLAMP ? -x : NARROW_EXACT_BACKWARD_TAIL_CLAMP;
     double r = 1.0 / (y * y);
     double m = (1.0 - r * (1.0 - r * (3.0 - r * (15.0 - 105.0 * r)))) / y;
@@ -93,7 +106,7 @@ static inline double narrow_exact_grad_times_scalar(double x, double g) {
 static inline double narrow_exact_grad2_scalar(double x) {
     if (isnan(x)) return x + x;
     double y = narrow_exact_y(x);
-    return narrow_exact_grad2(y, narrow_normal_pdf(y));
+    return narrow_exact_grad2(x, y, narrow_normal_pdf(y));
 }
 
 #endif /* GELU_NARROW_EXACT_H */

@@ -8,6 +8,7 @@
  *
  * With E = exp(-2|u|): s_big = 1/(1+E), s_small = E/(1+E) = 1 - s_big, so
  * neither is formed by a cancelling subtraction (see gelu_tanh.c).
+ * At x = +-inf the results are exact limits, selected as in narrow_exact.h.
  */
 #ifndef GELU_NARROW_TANH_H
 #define GELU_NARROW_TANH_H
@@ -45,12 +46,14 @@ static inline double narrow_tanh_value(double x, narrow_tanh_parts p) {
     double left = -p.y * (p.e * p.s_big);
     double right = x * p.s_big;
     double r = x < 0 ? left : right;
+    r = x == -INFINITY ? -0.0 : r;       /* exact: no underflow */
     return x > NARROW_TANH_RIGHT_SATURATION ? x : r;
 }
 
 /* g * gelu_tanh_grad(x), one rounding of the product; g itself for x > 10.
  * The root patch is evaluated at the clamped x (x itself where it is
- * used), so that other lanes cannot overflow the polynomial. */
+ * used), so that other lanes cannot overflow the polynomial.  Below -12,
+ * 0 (callers use narrow_tanh_backward_tail there), as in narrow_exact.h. */
 static inline double narrow_tanh_grad_times(double x, double g, narrow_tanh_parts p) {
     double xc = copysign(p.y, x);
     double patch = narrow_patch_eval(xc, gelu_narrow_patch_tanh_grad_x0, gelu_narrow_patch_tanh_grad_coef);
@@ -62,6 +65,7 @@ static inline double narrow_tanh_grad_times(double x, double g, narrow_tanh_part
     s = narrow_in_patch(x, gelu_narrow_patch_tanh_grad_x0) ? patch : s;
     s = x == 0.0 ? 0.5 : s;   /* grad(+-0) = 1/2 exactly: g/2, exact where representable */
     double r = g * s;
+    r = x < -NARROW_TANH_TAIL_CLAMP ? 0.0 : r;
     return x > NARROW_TANH_RIGHT_SATURATION ? g : r;
 }
 
@@ -69,15 +73,18 @@ static inline double narrow_tanh_grad2(double x, narrow_tanh_parts p) {
     double patch = narrow_patch_eval(p.y, gelu_narrow_patch_tanh_grad2_x0, gelu_narrow_patch_tanh_grad2_coef);
     double bracket = 4.0 * p.du + GELU_TANH_12AC_HI * p.y2 - 4.0 * p.y * p.du * p.du * (1.0 - p.e) * p.s_big;
     double r = p.e * p.s_big * p.s_big * bracket;
-    return narrow_in_patch(fabs(x), gelu_narrow_patch_tanh_grad2_x0) ? patch : r;
+    r = narrow_in_patch(fabs(x), gelu_narrow_patch_tanh_grad2_x0) ? patch : r;
+    return isinf(x) ? -0.0 : r;
 }
 
 /* g * gelu_tanh_grad(x) for x < -12, where narrow_tanh_y's clamp would
  * give g * grad(-12): right only while that underflows (|g| < 2^55).  The
  * same left-side formula at y = min(-x, 14); beyond 14, |grad| < 2^-300 and
- * g * grad underflows for every float32 g.  Scalar only. */
+ * g * grad underflows for every float32 g.  At x = -inf, g * -0 for finite
+ * g (see narrow_exact_backward_tail).  Scalar only. */
 #define NARROW_TANH_BACKWARD_TAIL_CLAMP 14.0
 static inline double narrow_tanh_backward_tail(double x, double g) {
+    if (x == -INFINITY && isfinite(g)) return g * -0.0;
     double y = -x < NARROW_TANH_BACKWARD_TAIL_CLAMP ? -x : NARROW_TANH_BACKWARD_TAIL_CLAMP;
     narrow_tanh_parts p = narrow_tanh_parts_of(y);
     double t = 2.0 * p.y * p.du * p.s_big;
