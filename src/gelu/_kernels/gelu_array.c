@@ -598,6 +598,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
         ptrdiff_t nbad = p1.nbad;
         int tail_bad = 0;
         unsigned char tail_in[16];
+        int underflow = gelu_table_flags_save();
         for (ptrdiff_t i = 16 * nv; i < k; i++) {    /* the last few, one by one */
             float xi = xb[i], gi = grad == 1 && g != NULL ? gb[i] : 1.0f;
             float xk = grad == 2 ? -fabsf(xi) : xi;
@@ -607,6 +608,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
             else
                 tail_bad = 1;
         }
+        gelu_table_flags_restore(underflow);
         if (bad_vectors != 0 || tail_bad) {
             for (uint64_t m = dense ? 0 : bad_vectors; m != 0; m &= m - 1) {
                 ptrdiff_t v = __builtin_ctzll(m);
@@ -855,12 +857,14 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
                     bad_x[nbad++] = x[b + i];
                 }
         float *r = out + b;
+        int underflow = gelu_table_flags_save();
 #if defined(__AVX2__)
         f32_table_avx2(t, &rows, grad, xs, gs, r, k);
 #else
         for (ptrdiff_t i = 0; i < k; i++)
             r[i] = grad ? f32_grad_value(t, xs[i], gs[i]) : f32_table_value(t, xs[i]);
 #endif
+        gelu_table_flags_restore(underflow);
         if (nbad > 0) {
             f32_outside(tail, grad, narrow, bad_x, grad == 1 ? bad_g : NULL, res, nbad);
             for (ptrdiff_t p = 0; p < nbad; p++)

@@ -553,6 +553,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
             }
         }
         unsigned char tail_in[8];   /* in place, x is gone once out is written */
+        int underflow = gelu_table_flags_save();
         for (ptrdiff_t i = 8 * nv; i < k; i++) {     /* the last few, one by one */
             double xi = x[b + i], gi = grad == 1 && g != NULL ? g[b + i] : 1.0;
             tail_in[i - 8 * nv] = (unsigned char)f64_in_range(grad, xi, gi);
@@ -563,6 +564,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
                 bad_g[nbad++] = gi;
             }
         }
+        gelu_table_flags_restore(underflow);
         if (nbad > 0) {
             dd_loop(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             ptrdiff_t pos = 0;
@@ -766,6 +768,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
                     bad_x[nbad++] = x[b + i];
                 }
         double *r = out + b;
+        int underflow = gelu_table_flags_save();
 #if defined(__AVX2__) && defined(__FMA__)
         f64_values_avx2(t, &rows, grad, xs, gs, r, k);
 #else
@@ -776,6 +779,7 @@ static GELU_ALWAYS_INLINE void f64_table_loop(const gelu_f64_table *t, int grad,
         else
             f64_table_values(t, xs, r, k);
 #endif
+        gelu_table_flags_restore(underflow);
         if (nbad > 0) {
             dd_loop(bad_x, grad == 1 && g != NULL ? bad_g : NULL, res, nbad);
             for (ptrdiff_t p = 0; p < nbad; p++)
