@@ -69,6 +69,23 @@ def test_backward_far_left_tail_with_huge_g(name, g):
     assert err.max() <= BOUNDS[name], f"{name}: {err.max()} ulp at x = {x[err.argmax()]!r}"
 
 
+@pytest.mark.parametrize("name, x, g, ulps", [
+    ("gelu_backward", -4.5725255, 3.8527975e29, 0.938),   # a review's sample, then its neighbours' g
+    ("gelu_tanh_backward", -3.9971204, -0.7, 0.925),
+])
+def test_backward_worst_cases_found_by_sampling_g(name, x, g, ulps):
+    # The exhaustive run fixes g = 0.3; the largest errors found at other g
+    # (docs/accuracy.md quotes them) stay below 1 ulp against the oracle.
+    pytest.importorskip("flint")
+    from gelu.accuracy import oracle
+
+    import gelu
+
+    x32, g32 = np.array([x], np.float32), np.array([g], np.float32)
+    err = oracle.ulp_errors(name, x32, getattr(gelu, name)(x32, g32), g=g32)[0]
+    assert err == pytest.approx(ulps, abs=5e-4) and err < 1.0
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name, x_zero", [("gelu_backward", sweep.X_GRAD_ZERO),
                                           ("gelu_tanh_backward", sweep.X_TANH_GRAD_ZERO)])
