@@ -158,3 +158,17 @@ def test_backward_at_minus_infinity_is_g_times_minus_zero_without_a_flag(bw, dty
         y = bw(x, g)
     expected = g * dtype(-0.0)
     assert (y == 0).all() and (np.signbit(y) == np.signbit(expected)).all()
+
+
+@pytest.mark.parametrize("bw", [gelu.gelu_backward, gelu.gelu_tanh_backward], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_backward_at_infinity_with_tiny_g_raises_no_flag(bw, dtype):
+    # g grad(+inf) = g and g grad(-inf) = g * -0 are exact for every g,
+    # subnormal ones included.
+    info = np.finfo(dtype)
+    g = arr(dtype, info.smallest_subnormal, -info.smallest_subnormal, info.tiny, -info.tiny * 3)
+    for inf in (np.inf, -np.inf):
+        with np.errstate(all="raise"):
+            y = bw(np.full(g.shape, inf, dtype), g)
+        expected = g if inf > 0 else g * dtype(-0.0)
+        assert np.array_equal(y, expected) and (np.signbit(y) == np.signbit(expected)).all()

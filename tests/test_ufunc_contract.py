@@ -300,6 +300,22 @@ def test_binary_reduce_and_accumulate_are_the_left_fold(f, dtype, n, each_isa):
         assert_same_bits(np.asarray(f.reduce(a)), expected[-1])
 
 
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_interleaved_views_that_share_no_element(f, dtype):
+    # x = A[:, 0] into out = A[:, 1] (and back): the same memory range but
+    # no common element, which NumPy passes uncopied
+    n = 70_001   # large enough to be split across threads
+    a = np.stack([sample(dtype, n, seed=5), sample(dtype, n, seed=6)], axis=1)
+    for src, dst in ((0, 1), (1, 0)):
+        b = a.copy()
+        args = (b[:, src],) if f.nin == 1 else (b[:, src], np.float32(0.75).astype(dtype))
+        expected = f(*[np.ascontiguousarray(v) for v in args])
+        f(*args, out=b[:, dst])
+        assert_same_bits(b[:, dst], expected)
+        assert_same_bits(b[:, src], a[:, src])
+
+
 @pytest.mark.parametrize("f", BINARY, ids=ids)
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_binary_reduce_along_each_axis(f, dtype):

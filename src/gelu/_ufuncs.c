@@ -313,6 +313,16 @@ output_aliasing(const loop_call *c, npy_intp n, npy_intp size)
         if (n == 1 || (c->args[k] == out && c->steps[k] == ostep && ostep != 0)) {
             continue;   /* in place */
         }
+        if (c->steps[k] == ostep && ostep != 0) {
+            /* interleaved but apart, as x = A[:, 0] with out = A[:, 1]: the
+             * offset, modulo the step, keeps every element off the others */
+            npy_intp s = ostep < 0 ? -ostep : ostep;
+            npy_intp r = (npy_intp)((c->args[k] - out) % s);
+            r = r < 0 ? r + s : r;
+            if (r >= size && r <= s - size) {
+                continue;
+            }
+        }
         int ahead = c->steps[k] == ostep && ostep != 0 && (ostep > 0 ? c->args[k] > out : c->args[k] < out);
         if (!ahead) {
             return ALIAS_CHAIN;

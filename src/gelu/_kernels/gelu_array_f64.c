@@ -202,6 +202,11 @@ static void prepare(f64_buffers *b, const double *x, const double *g, ptrdiff_t 
         for (ptrdiff_t i = 0; i < n; i++)
             b->go[i] = b->gd[i] = 1.0;
     }
+    /* x = +-inf is computed at 0 (below) and then by the scalar kernel:
+     * with g = 1 there, so that the discarded value g grad(0) = g/2 cannot
+     * round a subnormal g and raise underflow */
+    for (ptrdiff_t i = 0; i < n; i++)
+        b->gd[i] = isinf(b->xs[i]) ? 1.0 : b->gd[i];
     /* +-inf: computed at 0 here (at the clamp, the tiny result's rounding
      * would raise underflow), then by the scalar kernel (f64_blocks) */
     if (exact) {

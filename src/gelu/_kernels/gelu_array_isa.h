@@ -31,7 +31,7 @@
  * (float32 GELU results below 2^-126, the only tiny results the tables
  * give, so raise no underflow either; float64 GELU takes the double-double
  * kernels there.) */
-#if defined(__SSE2__)
+#if defined(__x86_64__) || defined(__SSE2_MATH__)
 /* The kernels' arithmetic is SSE/AVX only: its flags are in MXCSR, which
  * one instruction reads (fetestexcept also reads the x87 status word, and
  * cost the float32 loops 3 % at 1e3 elements). */
