@@ -68,3 +68,11 @@ def test_c_host_special_values(host):
     assert pos[1] == np.inf and pos[2] == 1.0 and pos[4] == np.inf and pos[5] == 1.0
     assert neg[1] == 0.0 and np.signbit(neg[1]) and neg[4] == 0.0 and np.signbit(neg[4])
     assert all(np.isnan(v) for v in nan[1:])
+
+
+def test_c_host_float32_entry_points_raise_underflow_as_the_ufuncs_do(host):
+    # tiny x with normal results: the table formulas' intermediates may
+    # underflow, and the entry points, like the ufuncs, raise no flag for it
+    xs = ["1e-30", "-1e-20", "1e-38", "-3e-38", "1e-10"]
+    out = subprocess.run([str(host), "--flags", *xs], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["0"] * (6 * len(xs)), out

@@ -54,6 +54,7 @@
 
 #include "gelu_f32_tables.h"
 #include "gelu_unroll.h"
+#include "table_flags.h"
 
 
 /* |x| as bits: range tests on integers raise no floating-point flag for a
@@ -251,6 +252,22 @@ static inline int f32_saturated(const gelu_f32_table *t, int grad, float x, floa
     memcpy(&u, &x, sizeof u);     /* the sign too: negative x never matches */
     int g_ok = !grad || (gu >= GELU_F32_MIN_NORMAL_BITS && gu <= GELU_F32_INF_BITS) || gu == 0;
     return u >= t->sat_bits && u <= GELU_F32_INF_BITS && g_ok;
+}
+
+/* f32_table_value and f32_grad_value for one element, raising no flag
+ * (table_flags.h): the scalar entry points' main-table branch. */
+static inline float f32_table_value_quiet(const gelu_f32_table *t, float x) {
+    int underflow = gelu_table_flags_save();
+    volatile float r = f32_table_value(t, x);   /* in memory before the restore */
+    gelu_table_flags_restore(underflow);
+    return r;
+}
+
+static inline float f32_grad_value_quiet(const gelu_f32_table *t, float x, float g) {
+    int underflow = gelu_table_flags_save();
+    volatile float r = f32_grad_value(t, x, g);
+    gelu_table_flags_restore(underflow);
+    return r;
 }
 
 #endif /* GELU_F32_TABLE_H */

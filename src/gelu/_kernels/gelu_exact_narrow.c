@@ -28,7 +28,7 @@ double gelu_exact_grad2_narrow(double x) { return narrow_exact_grad2_scalar(x); 
 
 float gelu_exact_f32(float x) {
     if (f32_table_in_range(x))
-        return f32_table_value(&gelu_f32_table_exact, x);
+        return f32_table_value_quiet(&gelu_f32_table_exact, x);
     if (f32_table_covers(&gelu_f32_table_exact_tail, x))
         return f32_table_value(&gelu_f32_table_exact_tail, x);
     return (float)narrow_exact_scalar((double)x);
@@ -36,7 +36,7 @@ float gelu_exact_f32(float x) {
 
 float gelu_exact_backward_f32(float x, float g) {
     if (f32_grad_in_range(x, g))
-        return f32_grad_value(&gelu_f32_table_exact_grad, x, g);
+        return f32_grad_value_quiet(&gelu_f32_table_exact_grad, x, g);
     if (f32_grad_tail_in_range(&gelu_f32_table_exact_grad_tail, x, g))
         return f32_grad_value(&gelu_f32_table_exact_grad_tail, x, g);
     return (float)narrow_exact_grad_times_scalar((double)x, (double)g);
@@ -44,7 +44,7 @@ float gelu_exact_backward_f32(float x, float g) {
 
 float gelu_exact_grad2_f32(float x) {
     if (f32_table_in_range(x))
-        return f32_grad_value(&gelu_f32_table_exact_grad2, -fabsf(x), 1.0f);
+        return f32_grad_value_quiet(&gelu_f32_table_exact_grad2, -fabsf(x), 1.0f);
     if (f32_table_covers(&gelu_f32_table_exact_grad2_tail, x))
         return f32_grad_value(&gelu_f32_table_exact_grad2_tail, -fabsf(x), 1.0f);
     return (float)narrow_exact_grad2_scalar((double)x);

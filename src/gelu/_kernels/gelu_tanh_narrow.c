@@ -26,7 +26,7 @@ double gelu_tanh_grad2_narrow(double x) { return narrow_tanh_grad2_scalar(x); }
 
 float gelu_tanh_f32(float x) {
     if (f32_table_in_range(x))
-        return f32_table_value(&gelu_f32_table_tanh, x);
+        return f32_table_value_quiet(&gelu_f32_table_tanh, x);
     if (f32_table_covers(&gelu_f32_table_tanh_tail, x))
         return f32_table_value(&gelu_f32_table_tanh_tail, x);
     return (float)narrow_tanh_scalar((double)x);
@@ -34,7 +34,7 @@ float gelu_tanh_f32(float x) {
 
 float gelu_tanh_backward_f32(float x, float g) {
     if (f32_grad_in_range(x, g))
-        return f32_grad_value(&gelu_f32_table_tanh_grad, x, g);
+        return f32_grad_value_quiet(&gelu_f32_table_tanh_grad, x, g);
     if (f32_grad_tail_in_range(&gelu_f32_table_tanh_grad_tail, x, g))
         return f32_grad_value(&gelu_f32_table_tanh_grad_tail, x, g);
     return (float)narrow_tanh_grad_times_scalar((double)x, (double)g);
@@ -42,7 +42,7 @@ float gelu_tanh_backward_f32(float x, float g) {
 
 float gelu_tanh_grad2_f32(float x) {
     if (f32_table_in_range(x))
-        return f32_grad_value(&gelu_f32_table_tanh_grad2, -fabsf(x), 1.0f);
+        return f32_grad_value_quiet(&gelu_f32_table_tanh_grad2, -fabsf(x), 1.0f);
     if (f32_table_covers(&gelu_f32_table_tanh_grad2_tail, x))
         return f32_grad_value(&gelu_f32_table_tanh_grad2_tail, -fabsf(x), 1.0f);
     return (float)narrow_tanh_grad2_scalar((double)x);
