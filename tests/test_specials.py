@@ -172,3 +172,31 @@ def test_backward_at_infinity_with_tiny_g_raises_no_flag(bw, dtype):
             y = bw(np.full(g.shape, inf, dtype), g)
         expected = g if inf > 0 else g * dtype(-0.0)
         assert np.array_equal(y, expected) and (np.signbit(y) == np.signbit(expected)).all()
+
+
+@pytest.mark.parametrize("bw", [gelu.gelu_backward, gelu.gelu_tanh_backward], ids=ids)
+def test_float64_backward_flags_follow_the_result(bw):
+    # Underflow means a tiny inexact result, as for np.multiply: none for an
+    # exact zero (g = 0), a normal result from a tiny g, or the inputs whose
+    # result is an infinity or a NaN; raised for a product that rounds to 0.
+    huge = np.finfo(np.float64).max
+    saved = gelu._get_isa()
+    try:
+        for isa in gelu._isa_available():
+            gelu._set_isa(isa)
+            for n in (1, 70):   # the scalar tail and vector blocks
+                ones = np.ones(n)
+                with np.errstate(all="raise"):
+                    zero = bw(np.linspace(-35.0, -4.0, n), 0.0 * ones)
+                    normal = bw(1.0 * ones, 1e-300 * ones)
+                    inf = bw(-30.0 * ones, np.inf * ones)
+                    nan = bw(np.nan * ones, 5e-324 * ones)
+                assert np.all(zero == 0) and np.all(np.signbit(zero))
+                assert np.all(normal > 1e-300) and np.all(inf == -np.inf) and np.all(np.isnan(nan))
+                with np.errstate(under="raise"), pytest.raises(FloatingPointError, match="underflow"):
+                    bw(-1000.0 * ones, huge * ones)
+                with np.errstate(under="ignore"):
+                    r = bw(-1000.0 * ones, huge * ones)
+                assert np.all(r == 0) and np.all(np.signbit(r))
+    finally:
+        gelu._set_isa(saved)

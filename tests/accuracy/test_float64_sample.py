@@ -112,12 +112,20 @@ def test_sweep_command_rejects_unknown_function(capsys):
     (["--uniform", "nan", "1"], "must be a finite number"),
     (["--seed", "-1"], "seed must be a whole number >= 0"),
     (["--points", "0"], "must be a whole number >= 1"),
+    (["--g-log2", "5", "1"], "--g-log2: LO must be below HI"),
+    (["--g-log2", "-2000", "0"], "within [-1100, 1100]"),
 ])
 def test_sweep_command_rejects_bad_values_in_one_line(capsys, argv, message):
     with pytest.raises(SystemExit) as e:
         sweep.main(argv)
     assert e.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_sweep_command_g_log2_reaches_the_extremes_of_g(capsys):
+    assert sweep.main(["--points", "400", "--functions", "gelu_backward", "--g-log2", "-1074", "-1000"]) == 0
+    out = capsys.readouterr().out
+    assert "g = +-2^u, u uniform on [-1074, -1000]" in out
 
 
 def test_sweep_reads_negative_numbers_in_exponent_form(capsys):
@@ -183,3 +191,41 @@ def test_backward_next_to_the_gradients_zero_with_many_g(dtype, name, zero):
     g = (rng.uniform(1, 2, x.size) * np.sign(rng.uniform(-1, 1, x.size))).astype(dtype)
     err = oracle.ulp_errors(name, x.astype(np.float64), getattr(gelu, name)(x, g), g.astype(np.float64))
     assert err.max() <= 0.75, f"{err.max()} ulp at x = {x[err.argmax()]!r}, g = {g[err.argmax()]!r}"
+
+
+@pytest.mark.parametrize("name", ["gelu_backward", "gelu_tanh_backward"])
+def test_float64_backward_with_g_beyond_the_tables_range(name):
+    # |g| < 2^-800 or > 2^800 takes the double-double kernels at every x.
+    # The product with g is formed at g's exponent taken out, so that its
+    # low part never falls into the subnormals (it did for |g| below about
+    # 2^-969: up to 0.976 ulp) and nothing overflows before the one rounding
+    # (a result just below DBL_MAX + ulp/2 came out as inf).
+    from gelu.accuracy import oracle
+    rng = np.random.default_rng(23)
+    x = np.concatenate([sweep.points(3000, np.float64), rng.uniform(-40.0, 12.0, 3000)])
+    x = x[np.isfinite(x)]
+    tiny = 2.0 ** rng.uniform(-1074, -800, x.size)
+    huge = 2.0 ** rng.uniform(800, 1023.999, x.size)
+    for g in (tiny * rng.choice([-1, 1], x.size), huge * rng.choice([-1, 1], x.size)):
+        for isa in gelu._isa_available():
+            gelu._set_isa(isa)
+            with np.errstate(over="ignore", under="ignore"):
+                got = getattr(gelu, name)(x, g)
+            err = oracle.ulp_errors(name, x, got, g)
+            assert err.max() <= 0.5 + 2.0**-12, f"{isa}: {err.max()} ulp at x = {x[err.argmax()]!r}, g = {g[err.argmax()]!r}"
+    gelu._set_isa("best")
+
+
+@pytest.mark.parametrize("name, x, g", [("gelu_tanh_backward", 2.636929246906965, 1.74798891810268e308),
+                                        ("gelu_backward", 1.0, 1.659436409494907e308)])
+def test_float64_backward_just_below_the_overflow_threshold(name, x, g):
+    # g grad(x) = DBL_MAX - 0.039 ulp and DBL_MAX + 0.0089 ulp: both round to
+    # DBL_MAX, with no overflow (they were inf with an overflow warning)
+    from gelu.accuracy import oracle
+    for isa in gelu._isa_available():
+        gelu._set_isa(isa)
+        with np.errstate(all="raise"):
+            got = getattr(gelu, name)(np.full(3, x), np.full(3, g))
+        assert np.all(got == np.finfo(np.float64).max), isa
+        assert oracle.ulp_errors(name, np.full(3, x), got, np.full(3, g)).max() <= 0.5
+    gelu._set_isa("best")

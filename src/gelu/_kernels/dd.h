@@ -89,66 +89,89 @@ static inline double dd_pow2(int k) {
  * rounded into the subnormal range before the final result is. */
 typedef struct { dd m; int k; } dd_scaled;
 
+/* The exponent of a normal a, clamped to [-1000, 1000]: a 2^-e is then
+ * exact, in [1, 2) for normal a up to 2^1001 and at least 2^-74 for a
+ * subnormal a.  On the bits: no flag, and it vectorizes. */
+static inline int dd_exponent_clamped(double a) {
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int e = (int)((bits >> 52) & 0x7ff) - 1023;
+    return e < -1000 ? -1000 : (e > 1000 ? 1000 : e);
+}
+
 /* The part of rounding g * v that both dd_scaled_round and the vectorised
- * loops share: p = g v 2^k1 as a double-double (k1 >= -900, exact scaling),
- * f2 = 2^(k - k1) still to apply.  An infinite g, or a product past DBL_MAX,
- * would make the error-free product compute inf - inf; then `finite` is 0,
- * `plain` (inf, or NaN for 0 * inf) is the answer, and g is replaced by 1 so
+ * loops share.  With em, eg the clamped exponents of v.m.hi and g,
+ * p = (v.m 2^-em)(g 2^-eg) is a double-double with 2^-148 <= |p| < 2^30
+ * (or 0 for g = 0) whatever v and g are, so the error-free product never
+ * meets the subnormals or the overflow threshold.  What is left to apply is
+ * 2^t, t = v.k + em + eg, but no lower than -1200 (where |p| 2^t rounds to
+ * a signed zero anyway), as fa fb = 2^ta 2^(t - ta), ta = t clamped to
+ * [-1000, 1000]: both representable, and p.hi fa is exact wherever the
+ * result (p.hi fa) fb is a normal number or overflows.
+ * For an infinite or NaN g, `finite` is 0 and `plain`, v.m.hi g scaled
+ * (inf, or NaN for 0 * inf), is the answer; p is then v.m alone, so
  * nothing raises. */
-typedef struct { dd p; double f2, plain; int finite; } dd_scaled_product;
+typedef struct { dd p; double fa, fb, plain; int t, finite; } dd_scaled_product;
 
 static inline dd_scaled_product dd_scaled_mul(dd_scaled v, double g) {
     dd_scaled_product r;
-    int k1 = v.k < -900 ? -900 : v.k;
-    double f1 = dd_pow2(k1);
-    r.f2 = dd_pow2(v.k - k1);
-    r.plain = (v.m.hi * f1) * g;
-    r.finite = dd_is_finite(r.plain);
-    r.p = dd_mul_d(dd_make(v.m.hi * f1, v.m.lo * f1), r.finite ? g : 1.0);
+    int em = dd_exponent_clamped(v.m.hi), eg = dd_exponent_clamped(g);
+    double fm = dd_pow2(-em), mh = v.m.hi * fm, gs = g * dd_pow2(-eg);
+    r.finite = dd_is_finite(g);
+    /* of the scaled factors, so that it cannot overflow for a finite g even
+     * where the compiler computes it before the choice (array code) */
+    r.plain = mh * gs;
+    int t = v.k + em + eg;
+    t = t < -1200 ? -1200 : t;
+    int ta = t < -1000 ? -1000 : (t > 1000 ? 1000 : t);
+    r.t = t;
+    r.fa = dd_pow2(ta);
+    r.fb = dd_pow2(t - ta);
+    r.p = dd_mul_d(dd_make(mh, v.m.lo * fm), r.finite ? gs : 1.0);
     return r;
 }
 
-/* Round g * v to double once.  v is first scaled by 2^k1, k1 >= -900, which
- * is exact and keeps everything normal; p = g v 2^k1 is formed as a
- * double-double.  If the result is normal, p.hi is it (one rounding) and the
- * last scaling by 2^(k - k1) is exact.  If it is subnormal, rounding p.hi to
- * 53 bits first and then to the subnormal grid could be off by 3/4 ulp, so
- * instead p.hi + p.lo is rounded directly to that grid, G = 2^-1074 / 2^(k-k1)
- * in the scaled domain: adding and removing B = 2^52 G rounds p.hi to a
- * multiple of G, and the exact remainder decides the last step. */
+/* 2^-600: its square raises underflow (and inexact) where a tiny result is
+ * inexact but its last step, a scaling, is exact.  volatile: not folded. */
+static const volatile double dd_tiny = 0x1p-600;
+
+/* Round g * v to double once, for any g.  If the result is normal (or past
+ * DBL_MAX), p.hi is it (one rounding) and the scaling by fa fb is exact (or
+ * overflows exactly where the true value does: p.hi has 53 bits).  If it is
+ * subnormal, rounding p.hi to 53 bits first and then to the subnormal grid
+ * could be off by 3/4 ulp, so instead p.hi + p.lo is rounded directly to
+ * that grid, G = 2^-1074 / 2^t in p's scale (a normal number: a subnormal
+ * result means t < -874, as |p| >= 2^-148): adding and removing B = 2^52 G
+ * rounds p.hi to a multiple of G, and the exact remainder decides the last
+ * step (compared doubled, so that no constant of it underflows).  The
+ * scaling back is then exact, so underflow is raised explicitly where the
+ * result is inexact.  g = +-0 gives the signed zero v g, exactly. */
 static inline double dd_scaled_round(dd_scaled v, double g) {
     dd_scaled_product q = dd_scaled_mul(v, g);
     dd p = q.p;
-    double f2 = q.f2;
-    if (!q.finite) return q.plain * f2;
-    /* isless/isgreater: quiet comparisons, so a NaN g raises no "invalid" */
-    if (!isless(fabs(p.hi) * f2, 0x1p-1022)) return p.hi * f2;   /* normal */
-    double grid = 0x1p-1074 / f2;   /* exact: a power of two */
+    if (!q.finite) return q.plain;
+    if (p.hi == 0.0) return p.hi;
+    /* isless/isgreater: quiet comparisons */
+    if (!isless(fabs(p.hi) * q.fa * q.fb, 0x1p-1022)) return p.hi * q.fa * q.fb;   /* normal */
+    int ge = -1074 - q.t;
+    double grid = dd_pow2(ge < -1022 ? -1022 : ge);
     double b = copysign(0x1p52 * grid, p.hi);
     double s = (p.hi + b) - b;
     double r = (p.hi - s) + p.lo;
-    s += isgreater(r, 0.5 * grid) ? grid : (isless(r, -0.5 * grid) ? -grid : 0.0);
-    return copysign(s * f2, p.hi);
-}
-
-/* dd_scaled_round for a v far below the double range: g's exponent goes
- * into v's scale first, so that the scaling by 2^(k - k1) stays
- * representable when g is huge (the backward passes' far tails).  g finite
- * and nonzero. */
-static inline double dd_scaled_round_wide(dd_scaled v, double g) {
-    int eg;
-    double gm = frexp(g, &eg);
-    v.k += eg;
-    /* |v.m| < 2^8 in the kernels that call this: below 2^-1092 the product
-     * rounds to a signed zero (and 2^(k - k1) itself would underflow). */
-    if (v.k < -1100) return copysign(0.0, v.m.hi * gm);
-    return dd_scaled_round(v, gm);
+    s += isgreater(r + r, grid) ? grid : (isless(r + r, -grid) ? -grid : 0.0);
+    double res = copysign(s * q.fa * q.fb, p.hi);
+    if (r != 0.0)
+        res += copysign(dd_tiny, p.hi) * dd_tiny;   /* +-0 of p.hi's sign: res as it is */
+    return res;
 }
 
 /* The value of v as a double-double, treating v below 2^-200 as 0 (callers
- * only add it to numbers of order 1, where it cannot matter). */
+ * only add it to numbers of order 1, where it cannot matter).  The scale is
+ * clamped at 2^-900, not chosen by the test: array code, built with
+ * -fno-trapping-math, may compute m 2^k before choosing 0, and m.lo 2^k
+ * would raise underflow for k below about -970. */
 static inline dd dd_scaled_value(dd_scaled v) {
-    double f = dd_pow2(v.k < -200 ? 0 : v.k);
+    double f = dd_pow2(v.k < -900 ? -900 : v.k);
     double z = v.k < -200 ? 0.0 : 1.0;
     return dd_make(v.m.hi * f * z, v.m.lo * f * z);
 }

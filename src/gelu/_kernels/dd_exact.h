@@ -88,7 +88,7 @@ static inline double dd_exact_backward_tail(double x, double g) {
     double s = r * (1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r)))));
     dd_scaled p = dd_exact_normal_pdf(y);
     p.m = dd_mul(p.m, dd_mul_d(dd_two_sum(1.0, -s), -y));
-    return dd_scaled_round_wide(p, g);
+    return dd_scaled_round(p, g);
 }
 
 /* g * (Phi(x) + x phi(x)), rounded once. */

@@ -100,7 +100,7 @@ static inline double dd_tanh_backward_tail(double x, double g) {
     dd two_y_du_sbig = dd_mul(dd_mul_d(p.du, 2.0 * p.y), p.s_big);
     dd bracket = dd_add(dd_make(1.0, 0.0), dd_neg(two_y_du_sbig));
     dd_scaled r = {dd_mul(dd_mul(p.e.m, p.s_big), bracket), p.e.k};
-    return dd_scaled_round_wide(r, g);
+    return dd_scaled_round(r, g);
 }
 
 static inline double dd_gelu_tanh_grad_times(double x, double g) {

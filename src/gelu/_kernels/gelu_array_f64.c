@@ -158,12 +158,12 @@ static void select_columns(const mills_select *s, const int64_t *piece, double *
  * gradient loops stayed scalar.  Merging a double instead keeps them vector. */
 static inline double round_normal(dd_scaled v, double g, int *subnormal) {
     dd_scaled_product q = dd_scaled_mul(v, g);
-    double a = fabs(q.p.hi) * q.f2;
+    double a = fabs(q.p.hi) * q.fa * q.fb;
     double tested = q.finite ? a : 1.0;
     uint64_t bits;
     memcpy(&bits, &tested, sizeof bits);
     *subnormal = bits < UINT64_C(0x0010000000000000);   /* 2^-1022; NaN bits are above */
-    return q.finite ? q.p.hi * q.f2 : q.plain * q.f2;
+    return q.finite ? q.p.hi * q.fa * q.fb : q.plain;
 }
 
 static inline dd dd_select(int c, dd a, dd b) { return dd_make(c ? a.hi : b.hi, c ? a.lo : b.lo); }
@@ -195,18 +195,22 @@ static void prepare(f64_buffers *b, const double *x, const double *g, ptrdiff_t 
         for (ptrdiff_t i = 0; i < n; i++)
             b->go[i] = g[i];
         /* finite from the bits (a compare could signal on a NaN, see
-         * round_normal) */
+         * round_normal).  An infinite or NaN g goes to the scalar kernel;
+         * the value computed here in its place is discarded, and 2^600
+         * keeps it normal down to the tail clamps (1 would round a tiny
+         * value there and raise underflow). */
         for (ptrdiff_t i = 0; i < n; i++)
-            b->gd[i] = (f64_abs_bits(b->go[i]) < UINT64_C(0x7ff0000000000000)) ? b->go[i] : 1.0;
+            b->gd[i] = (f64_abs_bits(b->go[i]) < UINT64_C(0x7ff0000000000000)) ? b->go[i] : 0x1p600;
     } else {
         for (ptrdiff_t i = 0; i < n; i++)
             b->go[i] = b->gd[i] = 1.0;
     }
-    /* x = +-inf is computed at 0 (below) and then by the scalar kernel:
-     * with g = 1 there, so that the discarded value g grad(0) = g/2 cannot
-     * round a subnormal g and raise underflow */
+    /* x = +-inf is computed at 0 (below) and then by the scalar kernel, and
+     * a NaN x at 0 and then replaced: with g = 1 there, so that the
+     * discarded value g grad(0) = g/2 cannot round a subnormal g and raise
+     * underflow */
     for (ptrdiff_t i = 0; i < n; i++)
-        b->gd[i] = isinf(b->xs[i]) ? 1.0 : b->gd[i];
+        b->gd[i] = f64_abs_bits(b->xd[i]) >= UINT64_C(0x7ff0000000000000) ? 1.0 : b->gd[i];
     /* +-inf: computed at 0 here (at the clamp, the tiny result's rounding
      * would raise underflow), then by the scalar kernel (f64_blocks) */
     if (exact) {

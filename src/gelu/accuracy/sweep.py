@@ -93,9 +93,12 @@ def _measure(args):
 
 
 def sweep(n: int = 10**6, dtype=np.float64, workers: int | None = None, seed: int = 2026, progress=None,
-          uniform: tuple[float, float] | None = None, functions=FUNCTION_NAMES):
+          uniform: tuple[float, float] | None = None, functions=FUNCTION_NAMES,
+          g_log2: tuple[float, float] | None = None):
     """Max ulp error per function over ``points(n, dtype)`` (or n points uniform
-    on ``uniform``): {name: (max_ulp, worst_x, n_points)}."""
+    on ``uniform``): {name: (max_ulp, worst_x, n_points)}.  The backward
+    passes take g = normal * 2^k, k in [-20, 20), or with ``g_log2`` = (lo, hi)
+    g = +-2^u, u uniform on [lo, hi] (the extremes of the format)."""
     import gelu
 
     if uniform is None:
@@ -103,7 +106,10 @@ def sweep(n: int = 10**6, dtype=np.float64, workers: int | None = None, seed: in
     else:
         x = np.random.default_rng(seed).uniform(*uniform, n).astype(dtype)
     rng = np.random.default_rng(seed + 1)
-    g = (rng.normal(0, 2, x.size) * 2.0 ** rng.integers(-20, 20, x.size)).astype(x.dtype)
+    if g_log2 is None:
+        g = (rng.normal(0, 2, x.size) * 2.0 ** rng.integers(-20, 20, x.size)).astype(x.dtype)
+    else:
+        g = (rng.choice([-1.0, 1.0], x.size) * 2.0 ** rng.uniform(*g_log2, x.size)).astype(x.dtype)
     workers = workers or len(os.sched_getaffinity(0))
     jobs, keys = [], []
     for name in functions:
@@ -136,7 +142,13 @@ def main(argv=None) -> int:
                     help="points uniform on [LO, HI] instead of the adversarial set")
     ap.add_argument("--functions", default=",".join(FUNCTION_NAMES),
                     help="comma-separated (default: all eight)")
+    ap.add_argument("--g-log2", type=_argtypes.finite_float, nargs=2, metavar=("LO", "HI"),
+                    help="g of the backward passes +-2^u, u uniform on [LO, HI] (default: normal * 2^k, "
+                         "k in [-20, 20)); for float64 the whole format is -1074 to 1024")
     args = ap.parse_args(argv)
+    if args.g_log2 is not None and not (-1100 <= args.g_log2[0] < args.g_log2[1] <= 1100):
+        ap.error(f"--g-log2: LO must be below HI, both within [-1100, 1100], got "
+                 f"{args.g_log2[0]:g} {args.g_log2[1]:g}")
     if args.uniform is not None and not (args.uniform[0] < args.uniform[1]
                                          and math.isfinite(args.uniform[1] - args.uniform[0])):
         ap.error(f"--uniform: LO must be below HI and less than 1e308 apart, got "
@@ -147,9 +159,11 @@ def main(argv=None) -> int:
         ap.error(f"--functions: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(FUNCTION_NAMES)}")
     t0 = time.perf_counter()
     res = sweep(args.points, np.dtype(args.dtype), seed=args.seed, uniform=args.uniform, functions=functions,
-                progress=lambda d, t: print(f"\r{d}/{t} batches", end="\n" if d == t else "", file=sys.stderr,
+                g_log2=args.g_log2, progress=lambda d, t: print(f"\r{d}/{t} batches", end="\n" if d == t else "", file=sys.stderr,
                                             flush=True))
     where = "" if args.uniform is None else f" uniform on [{args.uniform[0]:g}, {args.uniform[1]:g}],"
+    if args.g_log2 is not None:
+        where += f" g = +-2^u, u uniform on [{args.g_log2[0]:g}, {args.g_log2[1]:g}],"
     print(f"{args.dtype}: {next(iter(res.values()))[2]:,} points per function,{where} seed {args.seed}, "
           f"{time.perf_counter() - t0:.0f} s, oracle python-flint (>= 128 bits, 80 correct)")
     print(f"{'function':20s} {'max ulp':>10s}  at x")
