@@ -116,3 +116,20 @@ def test_error_is_not_cached_between_calls(f):
     assert f(*[np.ones(2)] * f.nin).dtype == np.float64
     with pytest.raises(TypeError):
         f(*[BAD["complex128"]] * f.nin)
+
+
+@pytest.mark.parametrize("f", BINARY, ids=ids)
+@pytest.mark.parametrize("good_dtype", ["bfloat16", "float8_e4m3fn", "int4"])
+@pytest.mark.parametrize("kind", ["complex128", "object", "longdouble", "datetime64"])
+def test_ml_dtypes_input_is_not_blamed_for_the_other_argument(f, good_dtype, kind):
+    # bfloat16 has loops of its own and ml_dtypes' float8 and int4 types cast
+    # safely to one: the error must name the argument that has no loop
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    if kind not in BAD:
+        pytest.skip("long double is double here")
+    good = np.ones(2, getattr(ml_dtypes, good_dtype))
+    with pytest.raises(TypeError, match=message_pattern(f, "g")) as info:
+        f(good, BAD[kind])
+    assert "bfloat16 with ml_dtypes" in str(info.value)
+    with pytest.raises(TypeError, match=message_pattern(f, "x")):
+        f(BAD[kind], good)

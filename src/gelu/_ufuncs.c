@@ -79,7 +79,8 @@ static const gelu_ufunc_spec GELU_UFUNCS[] = {
 static const char *const ARG_NAMES[2] = {"x", "g"};
 
 #define ACCEPTED_DTYPES \
-    "accepted dtypes are float16, float32 and float64 " \
+    "accepted dtypes are float16, float32 and float64, bfloat16 with ml_dtypes " \
+    "installed, and types that cast safely to float64 " \
     "(integer and bool inputs are cast to float64)"
 
 /* NumPy keeps pointers to these arrays, so they must live forever. */
@@ -420,11 +421,25 @@ is_int_or_bool(int type_num)
     return PyTypeNum_ISINTEGER(type_num) || PyTypeNum_ISBOOL(type_num);
 }
 
+/* The user dtype number of ml_dtypes.bfloat16 once its loops are
+ * registered (py_register_bfloat16), else -1. */
+static int bfloat16_type_num = -1;
+
+/* Whether an input of this dtype has a loop, directly or by a safe cast
+ * (ml_dtypes' float8 and int4 types too): the error of a failed call
+ * blames the first input that has none.  Called with no exception set. */
 static int
-is_accepted(int type_num)
+is_accepted(PyArray_Descr *descr)
 {
-    return is_int_or_bool(type_num) || type_num == NPY_HALF ||
-           type_num == NPY_FLOAT || type_num == NPY_DOUBLE;
+    int type_num = descr->type_num;
+    if (is_int_or_bool(type_num) || type_num == NPY_HALF || type_num == NPY_FLOAT ||
+        type_num == NPY_DOUBLE || (bfloat16_type_num >= 0 && type_num == bfloat16_type_num)) {
+        return 1;
+    }
+    PyArray_Descr *f64 = PyArray_DescrFromType(NPY_DOUBLE);
+    int safe = PyArray_CanCastTypeTo(descr, f64, NPY_SAFE_CASTING);
+    Py_DECREF(f64);
+    return safe;
 }
 
 static int
@@ -461,12 +476,20 @@ gelu_type_resolver(PyUFuncObject *ufunc, NPY_CASTING casting,
     int ret = PyUFunc_DefaultTypeResolver(ufunc, casting, operands, type_tup,
                                           out_dtypes);
     if (ret < 0 && PyErr_ExceptionMatches(PyExc_TypeError)) {
-        for (int i = 0; i < nin; i++) {
-            PyArray_Descr *descr = PyArray_DESCR(operands[i]);
-            if (!is_accepted(descr->type_num)) {
-                raise_unsupported_dtype(ufunc, i, (PyObject *)descr);
-                return -1;
+        /* NumPy's error is set aside while the dtypes are looked at, and
+         * becomes the cause of ours (raise_unsupported_dtype) */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        int bad = -1;
+        for (int i = 0; i < nin && bad < 0; i++) {
+            if (!is_accepted(PyArray_DESCR(operands[i]))) {
+                bad = i;
             }
+        }
+        PyErr_Restore(type, value, tb);
+        if (bad >= 0) {
+            raise_unsupported_dtype(ufunc, bad, (PyObject *)PyArray_DESCR(operands[bad]));
+            return -1;
         }
     }
     /* Any other failure (an impossible `dtype=`/`signature=`, ...) keeps
@@ -656,6 +679,7 @@ py_register_bfloat16(PyObject *module, PyObject *arg)
         }
     }
     registered = 1;
+    bfloat16_type_num = (int)type_num;
     Py_RETURN_NONE;
 }
 
