@@ -109,6 +109,35 @@ def test_jvp_inside_compile_fails_loudly_or_falls_back():
     assert torch.equal(torch.compile(tangent, backend="aot_eager")(x, t), want)
 
 
+def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
+    # torch.autograd.forward_ad's dual tensors: the compiled custom op has no
+    # forward-mode formula, so its tangent used to be dropped (None) silently;
+    # now the call runs eagerly behind a graph break (as F.gelu's tangent
+    # comes out with these backends; inductor drops every tangent, F.gelu's
+    # too), and fullgraph=True fails on that break
+    import torch.autograd.forward_ad as fwad
+
+    def doubled(u):
+        return gt.gelu(u) * 2
+
+    x, t = torch.tensor([-1.0, 0.5, 2.0]), torch.ones(3)
+    want = 2 * torch.ops.gelu.gelu_backward(t, x, "none")
+    with fwad.dual_level():
+        with pytest.raises(RuntimeError, match="disable"):
+            torch.compile(doubled, backend="eager", fullgraph=True)(fwad.make_dual(x, t))
+    for backend in ("eager", "aot_eager"):
+        torch._dynamo.reset()
+        with fwad.dual_level():
+            y = torch.compile(doubled, backend=backend)(fwad.make_dual(x, t))
+            assert torch.equal(fwad.unpack_dual(y).tangent, want), backend
+    # a graph compiled outside the dual level is not reused inside it
+    torch._dynamo.reset()
+    compiled = torch.compile(doubled, backend="eager")
+    assert torch.equal(compiled(x), 2 * gt.gelu(x))
+    with fwad.dual_level():
+        assert torch.equal(fwad.unpack_dual(compiled(fwad.make_dual(x, t))).tangent, want)
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_torch_export_keeps_the_custom_op(strict):
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), gt.GELU("tanh"))

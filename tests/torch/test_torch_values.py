@@ -153,6 +153,61 @@ def test_non_dense_layouts_name_input_and_layout(make):
         torch.ops.gelu.gelu_backward(x, x, "none")
 
 
+def test_nested_tensors_are_refused_by_name():
+    # strided nested tensors have layout torch.strided too
+    with warnings.catch_warnings():   # "nested tensors are in prototype stage"
+        warnings.simplefilter("ignore", UserWarning)
+        nested = torch.nested.nested_tensor([torch.randn(2, 3), torch.randn(4, 3)])
+    for x in (nested, nested.transpose(1, 2), nested.detach().requires_grad_()):
+        with pytest.raises(TypeError, match="input must be a dense tensor, got a nested tensor"):
+            gt.gelu(x)
+
+
+def test_modes_see_the_operator():
+    # make_fx, FakeTensorMode and other dispatch or function modes must see
+    # the operator: the direct kernel call would record only empty_like
+    from torch.fx.experimental.proxy_tensor import make_fx
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
+
+    x = torch.tensor([-1.0, 0.5, 2.0])
+    for approximate in ("none", "tanh"):
+        traced = make_fx(lambda t: gt.gelu(t, approximate=approximate))(x)
+        assert "gelu.gelu" in traced.code
+        assert torch.equal(traced(x), gt.gelu(x, approximate=approximate))
+
+    class Ops(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.seen.append(str(func))
+            return func(*args, **(kwargs or {}))
+
+    with Ops() as ops:
+        y = gt.gelu(x)
+    assert any("gelu.gelu" in name for name in ops.seen) and torch.equal(y, gt.gelu(x))
+
+    class Calls(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.seen.append(func)
+            return func(*args, **(kwargs or {}))
+
+    with Calls() as calls:
+        y = gt.gelu(x)
+    assert gt.gelu in calls.seen and torch.equal(y, gt.gelu(x))
+
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        y = gt.gelu(x)
+    assert isinstance(y, FakeTensor) and y.shape == x.shape and y.dtype == x.dtype
+
+
 def test_non_tensor_names_input():
     with pytest.raises(TypeError, match="input must be a torch.Tensor"):
         gt.gelu([1.0, 2.0])

@@ -24,6 +24,11 @@ def tensor(value: object, name: str = "input") -> torch.Tensor:
         raise TypeError(
             f"{name} must have dtype float16, bfloat16, float32 or float64, got {value.dtype}"
         )
+    if value.is_nested:
+        # a nested tensor can have the strided layout too; its components
+        # are not one array of the kernels' kind
+        raise TypeError(f"{name} must be a dense tensor, got a nested tensor; "
+                        f"apply gelu to each component, or use torch.nn.functional.gelu")
     if value.layout != torch.strided:
         # sparse, mkldnn and nested layouts: the kernels read dense memory
         raise TypeError(f"{name} must be a dense (torch.strided) tensor, got layout {value.layout}; "

@@ -44,6 +44,21 @@ _strided = torch.strided
 _is_compiling = torch.compiler.is_compiling
 _has_torch_function = torch.overrides.has_torch_function
 _handle_torch_function = torch.overrides.handle_torch_function
+_function_mode_on = torch._C._is_torch_function_mode_enabled
+_dispatch_modes = torch._C._len_torch_dispatch_stack
+
+
+_eager_gelu = None
+
+
+def _eager_outside_compile():
+    """``_autograd.gelu`` behind ``torch.compiler.disable``: a graph break
+    that runs it eagerly, forward-mode formula included (made on first use,
+    which is under torch.compile, where Dynamo is loaded anyway)."""
+    global _eager_gelu
+    if _eager_gelu is None:
+        _eager_gelu = torch.compiler.disable(_autograd.gelu, recursive=True)
+    return _eager_gelu
 
 
 def _differentiating(x: torch.Tensor) -> bool:
@@ -108,7 +123,10 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     formulas for custom operators, and Dynamo would drop them silently. Rather
     than return wrong tangents, the traced call raises, so with
     ``fullgraph=True`` compilation fails loudly and without it Dynamo falls
-    back to eager mode for that frame, which computes correctly.
+    back to eager mode for that frame, which computes correctly. Under
+    ``torch.autograd.forward_ad`` (dual tensors) the compiled call breaks the
+    graph and runs the eager function, tangent included; with
+    ``fullgraph=True`` that graph break fails compilation.
 
     Examples
     --------
@@ -117,10 +135,13 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     tensor([-0.1587,  0.0000,  0.8413])
     """
     if (type(input) is _Tensor and type(approximate) is str and input.is_cpu
-            and input.layout is _strided):
+            and input.layout is _strided and not input.is_nested):
         # A plain strided CPU tensor (checked as cheaply as possible: it is
         # most calls), of a dtype and variant the kernels have, outside
-        # forward mode, functorch transforms, tracing and compiling.
+        # forward mode, functorch transforms, tracing, compiling and any
+        # TorchFunctionMode or TorchDispatchMode (make_fx, FakeTensorMode,
+        # FlopCounterMode, ...: those must see the operator, and a direct
+        # kernel call would hide it from them).
         # Inference: the kernel the operator would run, called directly,
         # which skips the operator's dispatch (~8 us), and for a contiguous
         # tensor without even _cpu.run's two calls (0.1 us of a 2 us call
@@ -129,7 +150,8 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # functorch's wrapped tensors go through the general path below.
         plain = _PLAIN_CPU.get((approximate, input.dtype))
         if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
-                and _tracing_state() is None and not _is_compiling()):
+                and _tracing_state() is None and not _is_compiling()
+                and not _function_mode_on() and _dispatch_modes() == 0):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
@@ -138,9 +160,10 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
                 return _cpu.forward(input, approximate)
             if not _is_functorch_wrapped(input):   # an escaped (dead) wrapper takes the general path
                 return plain[2](input)
-    if type(input) is not torch.Tensor and _has_torch_function((input,)):
-        # torch.fx proxies and tensor-likes that override torch functions
-        # (as F.gelu does): symbolic tracing records this function itself.
+    if _has_torch_function((input,)):
+        # torch.fx proxies, tensor-likes that override torch functions and
+        # active TorchFunctionModes (as for F.gelu): symbolic tracing
+        # records this function itself.
         return _handle_torch_function(gelu, (input,), input, approximate=approximate)
     _checks.tensor(input, "input")
     _checks.approximate(approximate)
@@ -152,6 +175,11 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     if torch.compiler.is_compiling():
         # Dynamo cannot trace the jvp of the eager autograd.Function; the
         # operator's registered autograd serves the compiled graph.
+        if _fwad._current_level >= 0 and not _functorch_ad_active():
+            # forward_ad's dual tensors: the eager autograd.Function, out of
+            # Dynamo's reach (a frame Dynamo falls back on still has the
+            # frames it calls traced, which would drop the tangent)
+            return _eager_outside_compile()(input, approximate)
         if _functorch_ad_active():
             raise NotImplementedError(
                 "gelu.torch.gelu inside torch.func.grad/jvp (or jacfwd, jacrev, "
