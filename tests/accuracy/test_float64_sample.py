@@ -229,3 +229,28 @@ def test_float64_backward_just_below_the_overflow_threshold(name, x, g):
         assert np.all(got == np.finfo(np.float64).max), isa
         assert oracle.ulp_errors(name, np.full(3, x), got, np.full(3, g)).max() <= 0.5
     gelu._set_isa("best")
+
+
+@pytest.mark.parametrize("name, grad", [("gelu_backward", "gelu_grad"), ("gelu_tanh_backward", "gelu_tanh_grad")])
+def test_float64_backward_just_below_the_smallest_normal(name, grad):
+    # g grad(x) within a few subnormal ulps of 2^-1022: the test for a
+    # normal result once rounded |p.hi| 2^t, which took p.hi = 2^-1022 - 2^-1075
+    # (a tie on the subnormal grid) for 2^-1022 whatever p.lo's sign (up to
+    # 0.75 ulp; the review's three cases first)
+    from gelu.accuracy import oracle
+    rng = np.random.default_rng(31)
+    exact = name == "gelu_backward"
+    first = (-37.71395483727373, -1.0665054545511192) if exact else (-21.22814463358021, -1.5335063529075075)
+    tail = -37.5 if exact else -21.0   # grad(x) still normal
+    x = np.concatenate([rng.uniform(-4.0, 4.0, 2000), rng.uniform(tail, -4.0, 2000)])
+    target = 2.0**-1022 - 2.0**-1075 * rng.integers(-6, 7, x.size)
+    g = target / getattr(gelu, grad)(x) * (1 + rng.uniform(-2**-50, 2**-50, x.size))
+    x = np.concatenate([[first[0], -0.4600413061645461], x])
+    g = np.concatenate([[first[1], 1.4114721592376914e-307], g])
+    for isa in gelu._isa_available():
+        gelu._set_isa(isa)
+        with np.errstate(under="ignore", over="ignore"):
+            got = getattr(gelu, name)(x, g)
+        err = oracle.ulp_errors(name, x, got, g)
+        assert err.max() <= 0.5 + 2.0**-12, f"{isa}: {err.max()} ulp at x = {x[err.argmax()]!r}, g = {g[err.argmax()]!r}"
+    gelu._set_isa("best")

@@ -107,11 +107,14 @@ static inline int dd_exponent_clamped(double a) {
  * 2^t, t = v.k + em + eg, but no lower than -1200 (where |p| 2^t rounds to
  * a signed zero anyway), as fa fb = 2^ta 2^(t - ta), ta = t clamped to
  * [-1000, 1000]: both representable, and p.hi fa is exact wherever the
- * result (p.hi fa) fb is a normal number or overflows.
+ * result (p.hi fa) fb is a normal number or overflows.  Whether it is:
+ * |p.hi| >= normal_min, 2^-1022 in p's scale, compared exactly (the product
+ * |p.hi| fa fb would round a p.hi half a subnormal ulp below 2^-1022 up to
+ * it, and take the normal path where p.lo < 0 needs the subnormal one).
  * For an infinite or NaN g, `finite` is 0 and `plain`, v.m.hi g scaled
  * (inf, or NaN for 0 * inf), is the answer; p is then v.m alone, so
  * nothing raises. */
-typedef struct { dd p; double fa, fb, plain; int t, finite; } dd_scaled_product;
+typedef struct { dd p; double fa, fb, normal_min, plain; int t, finite; } dd_scaled_product;
 
 static inline dd_scaled_product dd_scaled_mul(dd_scaled v, double g) {
     dd_scaled_product r;
@@ -127,6 +130,8 @@ static inline dd_scaled_product dd_scaled_mul(dd_scaled v, double g) {
     r.t = t;
     r.fa = dd_pow2(ta);
     r.fb = dd_pow2(t - ta);
+    /* 2^-1022 in p's scale (for t > 0 every |p| >= 2^-148 is above it) */
+    r.normal_min = dd_pow2(t > 0 ? -1022 : -1022 - t);
     r.p = dd_mul_d(dd_make(mh, v.m.lo * fm), r.finite ? gs : 1.0);
     return r;
 }
@@ -152,7 +157,7 @@ static inline double dd_scaled_round(dd_scaled v, double g) {
     if (!q.finite) return q.plain;
     if (p.hi == 0.0) return p.hi;
     /* isless/isgreater: quiet comparisons */
-    if (!isless(fabs(p.hi) * q.fa * q.fb, 0x1p-1022)) return p.hi * q.fa * q.fb;   /* normal */
+    if (!isless(fabs(p.hi), q.normal_min)) return p.hi * q.fa * q.fb;   /* normal */
     int ge = -1074 - q.t;
     double grid = dd_pow2(ge < -1022 ? -1022 : ge);
     double b = copysign(0x1p52 * grid, p.hi);

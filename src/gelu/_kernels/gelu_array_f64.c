@@ -147,22 +147,24 @@ static void select_columns(const mills_select *s, const int64_t *piece, double *
 
 /* dd_scaled_round (dd.h) when the result is a normal number (or inf/NaN):
  * the same operations; *subnormal tells the caller to use the real one.
- * Its test, isless(|p.hi| f2, 2^-1022), is made on the bits: with
+ * Its test, isless(|p.hi|, normal_min), is made on the bits: with
  * -fno-trapping-math the compiler may turn a quiet isless into a signaling
  * compare, which raises "invalid" for a NaN g.
  * The flag is `finite && subnormal`, but written as a select of the double
- * that is tested (1.0, normal, when not finite), not as `finite & test`: with
+ * that is tested (normal_min itself when not finite), not as `finite & test`: with
  * a variable g, GCC 12 splits the loop body on q.finite (the multiplier is
  * g or 1) and merges the two paths' flags in a _Bool select, which it types
  * as a 64-lane byte vector and then cannot vectorize ("no optab"), so the
  * gradient loops stayed scalar.  Merging a double instead keeps them vector. */
 static inline double round_normal(dd_scaled v, double g, int *subnormal) {
     dd_scaled_product q = dd_scaled_mul(v, g);
-    double a = fabs(q.p.hi) * q.fa * q.fb;
-    double tested = q.finite ? a : 1.0;
-    uint64_t bits;
+    /* |p.hi| < normal_min on the bits (both nonnegative) */
+    double a = fabs(q.p.hi);
+    double tested = q.finite ? a : q.normal_min;
+    uint64_t bits, min_bits;
     memcpy(&bits, &tested, sizeof bits);
-    *subnormal = bits < UINT64_C(0x0010000000000000);   /* 2^-1022; NaN bits are above */
+    memcpy(&min_bits, &q.normal_min, sizeof min_bits);
+    *subnormal = bits < min_bits;
     return q.finite ? q.p.hi * q.fa * q.fb : q.plain;
 }
 
