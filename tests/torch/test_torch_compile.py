@@ -130,6 +130,12 @@ def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
         with fwad.dual_level():
             y = torch.compile(doubled, backend=backend)(fwad.make_dual(x, t))
             assert torch.equal(fwad.unpack_dual(y).tangent, want), backend
+    # inside a dual level Dynamo cannot tell a plain input from a dual one:
+    # the graph break is taken for both, so plain inputs give F.gelu's values
+    # without fullgraph
+    torch._dynamo.reset()
+    with fwad.dual_level():
+        assert torch.equal(torch.compile(doubled, backend="eager")(x), 2 * gt.gelu(x))
     # a graph compiled outside the dual level is not reused inside it
     torch._dynamo.reset()
     compiled = torch.compile(doubled, backend="eager")

@@ -207,6 +207,26 @@ def test_modes_see_the_operator():
         y = gt.gelu(x)
     assert isinstance(y, FakeTensor) and y.shape == x.shape and y.dtype == x.dtype
 
+    # training: the forward and the backward operators, under make_fx, a
+    # dispatch mode and FakeTensorMode (with the forward outside the mode too)
+    xg = x.clone().requires_grad_()
+    traced = make_fx(lambda t: torch.autograd.grad(gt.gelu(t).sum(), t))(xg)
+    assert "gelu.gelu" in traced.code and "gelu.gelu_backward" in traced.code
+    assert torch.equal(traced(xg)[0], torch.ops.gelu.gelu_backward(torch.ones(3), x, "none"))
+    with Ops() as ops:
+        gt.gelu(xg).sum().backward()
+    assert any("gelu.gelu_backward" in name for name in ops.seen)
+    y = gt.gelu(xg)
+    with Ops() as ops:
+        y.sum().backward()
+    assert any("gelu.gelu_backward" in name for name in ops.seen)
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        y = gt.gelu(xg)
+    assert isinstance(y, FakeTensor)
+    with Calls() as calls:
+        gt.gelu(x)
+    assert calls.seen[0] is gt.gelu   # not a property read first
+
 
 def test_non_tensor_names_input():
     with pytest.raises(TypeError, match="input must be a torch.Tensor"):

@@ -24,6 +24,7 @@ __all__ = ["gelu", "gelu_backward", "PLAIN_CPU"]
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
+_dispatch_modes = torch._C._len_torch_dispatch_stack
 
 
 def _kernel_or_op(kernel, op, *args):
@@ -57,16 +58,17 @@ def _plain(t: torch.Tensor) -> bool:
 
 def _plain_cpu(x: torch.Tensor) -> bool:
     """Whether the operator's CPU kernel can be called directly: a plain
-    strided CPU tensor, no functorch transform (vmap, grad, jvp) around the
-    call.  That skips the operator's dispatch, about 8 us a call; everything
-    else goes through the operator."""
-    return _peek_interpreter_stack() is None and _plain(x)
+    strided CPU tensor, no functorch transform (vmap, grad, jvp) and no
+    TorchDispatchMode (make_fx, FakeTensorMode, ...: they must see the
+    operator) around the call.  That skips the operator's dispatch, about
+    8 us a call; everything else goes through the operator."""
+    return _peek_interpreter_stack() is None and _dispatch_modes() == 0 and _plain(x)
 
 
 def _plain_cpu_pair(grad: torch.Tensor, x: torch.Tensor) -> bool:
     """_plain_cpu for both operands of a backward kernel, which must also
     match in dtype and shape."""
-    return (_peek_interpreter_stack() is None and _plain(grad) and _plain(x)
+    return (_peek_interpreter_stack() is None and _dispatch_modes() == 0 and _plain(grad) and _plain(x)
             and grad.dtype == x.dtype and grad.shape == x.shape)
 
 
@@ -238,7 +240,8 @@ def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop)
             if (type(grad) is _Tensor and not _is_grad_enabled() and grad.dtype is dtype
                     and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
                     and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
-                    and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None):
+                    and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None
+                    and _dispatch_modes() == 0):
                 out = _empty_like(x)
                 try:
                     _apply_contiguous(backward_index, loop, x.data_ptr(), grad.data_ptr(),

@@ -30,7 +30,7 @@ def tensor(value: object, name: str = "input") -> torch.Tensor:
         raise TypeError(f"{name} must be a dense tensor, got a nested tensor; "
                         f"apply gelu to each component, or use torch.nn.functional.gelu")
     if value.layout != torch.strided:
-        # sparse, mkldnn and nested layouts: the kernels read dense memory
+        # sparse and mkldnn layouts: the kernels read dense memory
         raise TypeError(f"{name} must be a dense (torch.strided) tensor, got layout {value.layout}; "
                         f"convert it with .to_dense()")
     return value

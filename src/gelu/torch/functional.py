@@ -123,10 +123,11 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     formulas for custom operators, and Dynamo would drop them silently. Rather
     than return wrong tangents, the traced call raises, so with
     ``fullgraph=True`` compilation fails loudly and without it Dynamo falls
-    back to eager mode for that frame, which computes correctly. Under
-    ``torch.autograd.forward_ad`` (dual tensors) the compiled call breaks the
+    back to eager mode for that frame, which computes correctly. Inside a
+    ``torch.autograd.forward_ad.dual_level()`` the compiled call breaks the
     graph and runs the eager function, tangent included; with
-    ``fullgraph=True`` that graph break fails compilation.
+    ``fullgraph=True`` that graph break fails compilation, even for an input
+    without a tangent (Dynamo's traced tensors carry none, so it cannot tell).
 
     Examples
     --------
@@ -134,14 +135,15 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     >>> gt.gelu(torch.tensor([-1.0, 0.0, 1.0]))
     tensor([-0.1587,  0.0000,  0.8413])
     """
-    if (type(input) is _Tensor and type(approximate) is str and input.is_cpu
-            and input.layout is _strided and not input.is_nested):
+    if (type(input) is _Tensor and type(approximate) is str and not _function_mode_on()
+            and input.is_cpu and input.layout is _strided and not input.is_nested):
         # A plain strided CPU tensor (checked as cheaply as possible: it is
         # most calls), of a dtype and variant the kernels have, outside
         # forward mode, functorch transforms, tracing, compiling and any
         # TorchFunctionMode or TorchDispatchMode (make_fx, FakeTensorMode,
         # FlopCounterMode, ...: those must see the operator, and a direct
-        # kernel call would hide it from them).
+        # kernel call would hide it from them; a function mode is checked
+        # first, so that it sees this call and not the property reads).
         # Inference: the kernel the operator would run, called directly,
         # which skips the operator's dispatch (~8 us), and for a contiguous
         # tensor without even _cpu.run's two calls (0.1 us of a 2 us call
@@ -150,8 +152,7 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # functorch's wrapped tensors go through the general path below.
         plain = _PLAIN_CPU.get((approximate, input.dtype))
         if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
-                and _tracing_state() is None and not _is_compiling()
-                and not _function_mode_on() and _dispatch_modes() == 0):
+                and _tracing_state() is None and not _is_compiling() and _dispatch_modes() == 0):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
@@ -178,7 +179,10 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         if _fwad._current_level >= 0 and not _functorch_ad_active():
             # forward_ad's dual tensors: the eager autograd.Function, out of
             # Dynamo's reach (a frame Dynamo falls back on still has the
-            # frames it calls traced, which would drop the tangent)
+            # frames it calls traced, which would drop the tangent).  Dynamo
+            # traces fake tensors without tangents, so it cannot tell a dual
+            # input from a plain one: every call inside a dual level takes
+            # this graph break (loud under fullgraph=True, not silent).
             return _eager_outside_compile()(input, approximate)
         if _functorch_ad_active():
             raise NotImplementedError(
