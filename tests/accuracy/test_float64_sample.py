@@ -256,3 +256,15 @@ def test_float64_backward_just_below_the_smallest_normal(name, grad):
     x = np.concatenate([[first[0], -0.4600413061645461], x])
     g = np.concatenate([[first[1], 1.4114721592376914e-307], g])
     _within_on_every_kernel_set(name, x, g, 0.5 + 2.0**-12)
+
+
+@pytest.mark.parametrize("name", ["gelu_backward", "gelu_tanh_backward"])
+def test_oracle_sign_at_infinite_g_in_the_far_tail(name):
+    # g * grad(x) for g = +-inf is an infinity of sign(g) sign(grad(x)); the
+    # oracle once took grad's sign from its value rounded to a double, -0.0
+    # below the double range, and gave the wrong sign there
+    from gelu.accuracy import oracle
+    for x in (-25.0, -100.0, -3e38, -1.0):   # grad(x) < 0
+        assert oracle.value(name, x, np.inf) == -np.inf and oracle.value(name, x, -np.inf) == np.inf
+    for x in (2.0, -0.5):                     # grad(x) > 0
+        assert oracle.value(name, x, np.inf) == np.inf

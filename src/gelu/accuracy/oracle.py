@@ -123,7 +123,9 @@ def value(name: str, x: float, g: float | None = None):
     if math.isinf(x) or (g is not None and math.isinf(g)):
         if math.isinf(x):
             return _limit(name, x, g)
-        return g * (1.0 if float(value(name, x)) >= 0 else -1.0)
+        # the sign of the ball, not of float(ball): a tail value below the
+        # double range would round to -0.0 and count as >= 0
+        return g * (1.0 if value(name, x) > 0 else -1.0)
     if x == 0.0 and name in ("gelu", "gelu_tanh"):
         return x  # signed zero: x * 1/2 keeps the sign
     old = flint.ctx.prec
