@@ -116,7 +116,8 @@ def test_table_without_gelu_says_so():
 
 @pytest.mark.parametrize("argv", [["--sizes", "big"], ["--threads", "0"], ["--contenders", "numba"],
                                   ["--sizes", "0"], ["--sizes", "1.5"], ["--min-time", "nan"],
-                                  ["--min-time", "-1"], ["--json", "no/such/folder/x.json"]])
+                                  ["--min-time", "-1"], ["--json", "no/such/folder/x.json"],
+                                  ["--json", "results.txt"], ["--grain", "--json", "g.json"]])
 def test_command_line_rejects_bad_options(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         bench.main(argv)

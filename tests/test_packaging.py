@@ -58,4 +58,17 @@ def test_package_stub_exports_the_runtime_names():
     stub_all = next(ast.literal_eval(node.value) for node in tree.body
                     if isinstance(node, ast.Assign) and node.targets[0].id == "__all__")
     assert sorted(stub_all) == sorted(gelu.__all__)
-    assert exported == set(gelu.__all__) | {"__version__"}
+    assert exported == set(gelu.__all__) | {"__version__", "reference", "variants"}
+
+
+def test_variants_and_reference_are_there_after_a_plain_import():
+    # as the README writes them; neither is imported by `import gelu` itself
+    code = ("import sys, gelu\n"
+            "assert 'gelu.variants' not in sys.modules and 'gelu.reference' not in sys.modules\n"
+            "print(gelu.variants.ufunc('gelu_pytorch_tanh').__name__, gelu.reference.__name__)\n"
+            "try:\n"
+            "    gelu.nothing\n"
+            "except AttributeError as err:\n"
+            "    print(err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["gelu_tanh gelu.reference", "module 'gelu' has no attribute 'nothing'"]

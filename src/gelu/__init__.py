@@ -33,6 +33,18 @@ _apply_environment()
 _bfloat16.register()
 del _apply_environment, _bfloat16
 
+
+def __getattr__(name: str):
+    # gelu.variants and gelu.reference on first use, so that the README's
+    # `import gelu; gelu.variants.ufunc(...)` works without importing them
+    # (and SciPy, which gelu.reference needs) in every `import gelu`.
+    if name in ("variants", "reference"):
+        import importlib
+
+        return importlib.import_module(f"gelu.{name}")
+    raise AttributeError(f"module 'gelu' has no attribute {name!r}")
+
+
 __all__ = [
     "gelu",
     "gelu_backward",

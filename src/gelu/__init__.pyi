@@ -9,6 +9,10 @@ from gelu._ufuncs import gelu_tanh_backward as gelu_tanh_backward
 from gelu._ufuncs import gelu_tanh_grad as gelu_tanh_grad
 from gelu._ufuncs import gelu_tanh_grad2 as gelu_tanh_grad2
 
+# submodules that `import gelu` makes available on first use
+from gelu import reference as reference
+from gelu import variants as variants
+
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 

@@ -22,8 +22,9 @@ MAX_THREADS = 512    # gelu.set_num_threads's limit
 _NUMBER = r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
 
 # A negative number as an option's value, exponent forms included (-1e3),
-# which argparse's own pattern (-1, -1.5) would take for an option name.
-NEGATIVE_NUMBER = re.compile(rf"^-{_NUMBER}$")
+# which argparse's own pattern (-1, -1.5) would take for an option name; and
+# -inf and -nan, so that the option's own check says why they are refused.
+NEGATIVE_NUMBER = re.compile(rf"^-({_NUMBER}|inf|infinity|nan)$", re.IGNORECASE)
 
 # What the whole-number parsers read: the forms above, or without the sign,
 # in ASCII digits (int() and float() also take 1_000, +5 and the digits of

@@ -295,7 +295,7 @@ def run(sizes: Sequence[int] = DEFAULT_SIZES, dtypes: Sequence[str] = DTYPES,
                                 sec = best_time(call, min_time)
                             results.append(Result(name, c, dtype, n, t if fixed is None else fixed, sec))
                     if progress is not None:
-                        progress(f"{dtype} threads={t} n={n:.0e} done")
+                        progress(f"{dtype} threads={t} n={_fmt_n(n)} done")
     finally:
         gelu.set_num_threads(saved_gelu)
         if torch is not None and saved_torch is not None:
@@ -341,6 +341,16 @@ def _fmt_n(n: int) -> str:
 def missing(contenders: Sequence[str]) -> list[str]:
     """The contenders that are not installed here (run skips them)."""
     return [c for c in contenders if not available(c)]
+
+
+# What each optional contender needs, and how to get it.
+NEEDS = {"torch": "PyTorch (pip install torch)", "jax": "JAX (pip install jax)",
+         "numpy": "SciPy for the seed's NumPy/SciPy formulas (pip install scipy)"}
+
+
+def missing_message(contender: str) -> str:
+    """One line on why `contender` cannot run here and what to install."""
+    return f"contender {contender!r} needs {NEEDS.get(contender, contender)}"
 
 
 def with_gelu(contenders: Sequence[str]) -> list[str]:
@@ -392,7 +402,7 @@ def to_json(results: Sequence[Result], **extra: Any) -> str:
 
 
 def suggest_grain(dtypes: Sequence[str] = DTYPES + ("float16",), target: float = 50e-6,
-                  n: int = 1 << 16) -> dict[tuple[str, str], int]:
+                  n: int = 1 << 16, functions: Sequence[str] = FUNCTIONS) -> dict[tuple[str, str], int]:
     """Elements one thread computes in `target` seconds, per dtype and
     function, rounded up to a power of two: the cut-off below which a loop
     should not be split (the GRAIN table of _ufuncs.c)."""
@@ -402,7 +412,7 @@ def suggest_grain(dtypes: Sequence[str] = DTYPES + ("float16",), target: float =
         out = {}
         for dtype in dtypes:
             x, g, o = _inputs(dtype, n)
-            for name in FUNCTIONS:
+            for name in functions:
                 sec = best_time(_gelu_call(name, x, g, o), 0.05)
                 out[(dtype, name)] = 1 << max(0, math.ceil(math.log2(target * n / sec)))
         return out
@@ -425,11 +435,13 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gelu.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=_argtypes.sizes, default=list(DEFAULT_SIZES),
                    help="array sizes, e.g. 1e3,1e6 (default 1e3..1e7)")
-    p.add_argument("--dtypes", type=_parse_list(("float16", "float32", "float64")), default=list(DTYPES))
+    p.add_argument("--dtypes", type=_parse_list(("float16", "float32", "float64")), default=None,
+                   help="float16, float32 and/or float64 (default float32,float64; with --grain all three)")
     p.add_argument("--threads", type=_argtypes.threads, default=[1, "all"], help="e.g. 1,all (default)")
-    p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=list(CONTENDERS),
-                   help="what to time gelu against, e.g. torch,copy (gelu itself is always timed)")
-    p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=list(FUNCTIONS))
+    p.add_argument("--contenders", type=_parse_list(CONTENDERS), default=None,
+                   help="what to time gelu against, e.g. torch,copy (gelu itself is always timed; "
+                        "default: all, those not installed skipped)")
+    p.add_argument("--functions", type=_parse_list(FUNCTIONS), default=None, help="default: all eight")
     p.add_argument("--min-time", type=_argtypes.positive_seconds, default=0.1,
                    help="seconds per measured point (default 0.1)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -445,7 +457,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="x standard normal (default), normal with standard deviation 2 or 3, "
                         "or uniform on [-8, 8] (half with |x| >= 4)")
     p.add_argument("--grain", action="store_true",
-                   help="print the per-function thread cut-off suggested for _ufuncs.c's GRAIN table (50 us of one-thread work) and exit")
+                   help="print the per-function thread cut-off suggested for _ufuncs.c's GRAIN table "
+                        "(50 us of one-thread work) for --dtypes and --functions, and exit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -455,13 +468,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gelu.cli import _errors, _paths
 
         try:
-            _paths.output_file(args.json, "--json", "bench.json")
+            _paths.json_path(args.json, "--json")
         except _errors.CLIError as err:   # UsageError included
             p.error(str(err))
+    functions = args.functions or list(FUNCTIONS)
     if args.grain:
-        for (dtype, name), grain in suggest_grain().items():
+        if args.json is not None:
+            p.error("--grain prints a table and exits: it writes no --json")
+        for (dtype, name), grain in suggest_grain(args.dtypes or DTYPES + ("float16",), functions=functions).items():
             print(f"{dtype:<8} {name:<20} {grain}")
         return 0
+    dtypes = args.dtypes or list(DTYPES)
+    named = args.contenders is not None
+    contenders = with_gelu(args.contenders if named else CONTENDERS)
+    if named and missing(contenders):
+        p.error(missing_message(missing(contenders)[0]))
     sizes = args.sizes + ([10**8] if args.large and 10**8 not in args.sizes else [])
     info = machine()
     print(f"gelu {info['gelu']} ({info['gelu_isa']} kernels) on {info['cpu']}, "
@@ -469,12 +490,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           + ("out= preallocated for every contender (jax excepted)" if not args.allocate
              else "every contender allocates its result")
           + f"; x {INPUT_LABELS[args.inputs]}", flush=True)
-    contenders = with_gelu(args.contenders)
     for c in missing(contenders):
-        print(f"{c}: not installed, not timed", flush=True)
+        print(f"{missing_message(c)}: not timed", flush=True)
     try:
-        results = run(sizes, args.dtypes, args.threads, contenders, out=not args.allocate,
-                      functions=args.functions, min_time=args.min_time,
+        results = run(sizes, dtypes, args.threads, contenders, out=not args.allocate,
+                      functions=functions, min_time=args.min_time,
                       progress=lambda s: print("  " + s, file=sys.stderr, flush=True), inputs=args.inputs)
     except MemoryError:
         print(f"python -m gelu.bench: error: not enough memory for n = {max(sizes):.0e}", file=sys.stderr)

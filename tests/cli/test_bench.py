@@ -35,6 +35,26 @@ def test_bench_takes_the_options_of_python_m_gelu_bench(cli):
     assert any(line.split()[:2] == ["float32", "gelu_backward"] for line in out.splitlines()), out
 
 
+def test_bench_grain_takes_the_named_dtypes_and_functions(cli):
+    code, out, err = cli("bench", "--grain", "--dtypes", "float32", "--functions", "gelu,gelu_tanh")
+    assert code == 0, out + err
+    assert [line.split()[:2] for line in out.splitlines()] == [["float32", "gelu"], ["float32", "gelu_tanh"]]
+
+
+def test_bench_named_contender_that_cannot_run_is_an_error(cli, without, one_line_error):
+    # numpy, the seed's formulas, needs SciPy: asked for by name, an error
+    # that names SciPy; left to the default, a note and the rest timed
+    without("scipy")
+    code, out, err = cli("bench", "--sizes", "1e3", "--dtypes", "float32", "--functions", "gelu",
+                         "--contenders", "numpy,copy", "--threads", "1", "--min-time", "0.005")
+    assert code == 1 and out == ""
+    one_line_error(err, "contender 'numpy' needs SciPy", "pip install scipy")
+    code, out, err = cli("bench", "--sizes", "1e3", "--dtypes", "float32", "--functions", "gelu",
+                         "--threads", "1", "--min-time", "0.005")
+    assert code == 0, out + err
+    assert "contender 'numpy' needs SciPy for the seed's NumPy/SciPy formulas (pip install scipy): not timed" in out
+
+
 def test_bench_options_match_python_m_gelu_bench():
     import argparse
 
@@ -57,6 +77,9 @@ def test_bench_options_match_python_m_gelu_bench():
     (("--threads", "1,1_0"), "got '1_0'"),
     (("--plot", "x.txt"), "suffix"),
     (("--plot", ""), "needs a file name"),
+    (("--json", "speed.png"), "must end in .json"),
+    (("--grain", "--plot", "g.png"), "--grain prints a table"),
+    (("--grain", "--json", "g.json"), "--grain prints a table"),
     (("--min-time", "nan"), "--min-time"),
     (("--min-time", "0"), "--min-time"),
     (("--sizes", "1.5"), "whole number"),

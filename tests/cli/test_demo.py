@@ -79,13 +79,23 @@ def test_svg_output(cli, tmp_path):
     assert "<svg" in target.read_text()
 
 
-def test_without_matplotlib_it_still_succeeds(cli, without, tmp_path):
+def test_without_matplotlib_it_still_succeeds(cli, without, tmp_path, monkeypatch):
+    # the default figure is skipped with a note
     without("matplotlib")
-    target = tmp_path / "demo.png"
-    code, out, _ = cli("demo", "--output", str(target))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("demo")
     assert code == 0
-    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
     assert "matplotlib is not installed" in out and "pip install" in out
+
+
+def test_without_matplotlib_a_named_figure_is_an_error(cli, without, tmp_path, one_line_error):
+    # a figure asked for by name must not end in exit status 0 with no file
+    without("matplotlib")
+    target = tmp_path / "x.svg"
+    code, out, err = cli("demo", "--output", str(target))
+    assert code == 1 and out == "" and not target.exists()
+    one_line_error(err, "--output needs matplotlib", "pip install")
 
 
 def test_missing_folder_fails_before_any_output(cli, tmp_path, one_line_error):

@@ -55,6 +55,8 @@ def test_unknown_function_suggests_a_name(cli, tmp_path, one_line_error):
     (("1", "1"), "MIN must be less than MAX"),
     (("nan", "3"), "two finite numbers"),
     (("0", "inf"), "two finite numbers"),
+    (("-inf", "4"), "two finite numbers"),
+    (("-nan", "4"), "two finite numbers"),
 ])
 def test_bad_ranges(cli, tmp_path, one_line_error, bounds, message):
     code, _, err = cli("plot", "gelu", "--range", *bounds, "-o", str(tmp_path / "x.png"))

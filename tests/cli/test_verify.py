@@ -50,6 +50,10 @@ def test_float16_every_input(cli):
     code, out, err = cli("verify", "--exhaustive", "--dtype", "float16", "--bound", "0.5")
     assert code == 0, out + err
     assert "65,536" in out and "PASS" in out
+    # every input whether or not --exhaustive is said (there is no sample)
+    code, out2, err = cli("verify", "--dtype", "float16", "--bound", "0.5", "--function", "gelu")
+    assert code == 0, out2 + err
+    assert "65,536" in out2 and "PASS" in out2
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -64,6 +68,8 @@ def test_float16_every_input(cli):
     (("--stride", "5", "--g", "1e39"), "float32 holds as nonzero and finite"),
     (("--dtype", "float16", "--exhaustive", "--g", "7e4"), "float16 holds"),
     (("--dtype", "float16", "--exhaustive", "--g", "1e-8"), "float16 holds"),
+    (("--dtype", "float16", "--stride", "3"), "--stride applies to float32 only"),
+    (("--dtype", "bfloat16", "--stride", "3"), "--stride applies to float32 only"),
     # a stride of 2**32 - 1 (one input) keeps a wrongly accepted value quick
     (("--stride", "4_294_967_295"), "--stride"),
     (("--stride", "4294967295", "--threads", "0"), "--threads: threads must be a whole number from 1 to 512"),

@@ -194,8 +194,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     g32 = np.float32(args.g) if abs(args.g) < 3.5e38 else np.float32(np.inf)
     if not (np.isfinite(g32) and g32 != 0):
-        ap.error(f"--g must be a number float32 holds as nonzero and finite (|g| from 1.4e-45 to 3.4e38), "
-                 f"got {args.g!r}")
+        ap.error(f"--g must be a number float32 holds as nonzero and finite "
+                 f"({2.0**-150:.3g} < |g| < {(2 - 2.0**-24) * 2.0**127:.6g}), got {args.g!r}")
 
     def show(done, total):
         print(f"\r{done:,}/{total:,} ({100 * done / total:.1f}%)", end="", file=sys.stderr, flush=True)

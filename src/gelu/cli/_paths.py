@@ -40,9 +40,15 @@ def _named(raw: str, option: str, example: str) -> Path:
     return Path(raw).expanduser()
 
 
-def output_file(raw: str, option: str, example: str) -> Path:
-    """``raw`` as a file path that can be written (see writable)."""
-    path = _named(raw, option, example)
+def json_path(raw: str, option: str) -> Path:
+    """``raw`` as a writable .json file: the suffix guards against writing
+    JSON over a figure or another file by a slip of the argument."""
+    path = _named(raw, option, "results.json")
+    if path.is_dir():
+        raise CLIError(f"{option} {raw!r} is a folder; give a file name such as "
+                       f"{str(path / 'results.json')!r}")
+    if path.suffix.lower() != ".json":
+        raise UsageError(f"{option} {raw!r}: the file name must end in .json, such as 'results.json'")
     writable(path, option)
     return path
 

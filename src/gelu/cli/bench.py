@@ -30,10 +30,14 @@ def _split(text: str) -> list[str]:
 
 def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7", help="comma-separated sizes (default 1e3..1e7)")
-    parser.add_argument("--dtypes", default="float32,float64", help="float16, float32 and/or float64")
+    parser.add_argument("--dtypes", default=None,
+                        help="float16, float32 and/or float64 (default float32,float64; with --grain all three)")
     parser.add_argument("--threads", default="1,all", help="thread counts, e.g. 1,all (default)")
-    parser.add_argument("--functions", default="gelu,gelu_tanh,gelu_backward", help="functions to time")
-    parser.add_argument("--contenders", default="gelu,torch,jax,numpy,copy", help="what to time gelu against (gelu itself is always timed)")
+    parser.add_argument("--functions", default=None,
+                        help="functions to time (default gelu,gelu_tanh,gelu_backward; with --grain all eight)")
+    parser.add_argument("--contenders", default=None,
+                        help="what to time gelu against (gelu itself is always timed; default: "
+                             "gelu,torch,jax,numpy,copy, those not installed skipped)")
     from gelu import bench
 
     bench.add_run_options(parser)
@@ -69,8 +73,9 @@ def _plot(results, path, out: Output) -> None:
         for label in sorted({(r.contender, r.function) for r in rows}):
             pts = sorted((r.n, r.melems) for r in rows if (r.contender, r.function) == label)
             copy = label[0] == "copy"
+            who = {"numpy": "seed NumPy/SciPy"}.get(label[0], label[0])
             ax.plot(*zip(*pts), "k--" if copy else "-o", ms=3, lw=2 if copy else 1.2,
-                    label="copy (roofline)" if copy else f"{label[0]} {label[1]}")
+                    label="copy (roofline)" if copy else f"{who} {label[1]}")
         ax.set(xscale="log", yscale="log", xlabel="n (elements)", ylabel="Melem/s",
                title=f"{dtype}, {threads} thread{'s' if threads != 1 else ''}, out= preallocated")
         ax.grid(True, which="both", alpha=0.3)
@@ -85,18 +90,27 @@ def _plot(results, path, out: Output) -> None:
 def run(args, out: Output) -> int:
     from gelu import bench
 
+    if args.grain and (args.plot is not None or args.json is not None):
+        raise UsageError("--grain prints a table and exits: it writes no --plot or --json")
     sizes = _parsed(_argtypes.sizes, args.sizes, "--sizes")
-    dtypes = _choose(args.dtypes, ("float16", "float32", "float64"), "dtype")
-    functions = _choose(args.functions, bench.FUNCTIONS, "function")
-    contenders = bench.with_gelu(_choose(args.contenders, bench.CONTENDERS, "contender"))
+    dtypes = _choose(args.dtypes or ("float16,float32,float64" if args.grain else "float32,float64"),
+                     ("float16", "float32", "float64"), "dtype")
+    functions = _choose(args.functions or (",".join(bench.FUNCTIONS) if args.grain
+                                           else "gelu,gelu_tanh,gelu_backward"), bench.FUNCTIONS, "function")
+    named = args.contenders is not None
+    contenders = bench.with_gelu(_choose(args.contenders, bench.CONTENDERS, "contender") if named
+                                 else bench.CONTENDERS)
+    if named and bench.missing(contenders):
+        # asked for by name: as gelu accuracy --contenders does, an error
+        raise CLIError(bench.missing_message(bench.missing(contenders)[0]))
     threads = _parsed(_argtypes.threads, args.threads, "--threads")
     min_time = _parsed(_argtypes.positive_seconds, args.min_time, "--min-time")
     plot = _paths.figure_path(args.plot, "--plot") if args.plot is not None else None
     if plot is not None:
         _optional.require("matplotlib", "--plot")
-    json_path = _paths.output_file(args.json, "--json", "bench.json") if args.json is not None else None
+    json_path = _paths.json_path(args.json, "--json") if args.json is not None else None
     if args.grain:
-        for (dtype, name), grain in bench.suggest_grain().items():
+        for (dtype, name), grain in bench.suggest_grain(dtypes, functions=functions).items():
             out.line(f"{dtype:<8} {name:<20} {grain}")
         return 0
     if args.large and 10**8 not in sizes:
@@ -108,7 +122,7 @@ def run(args, out: Output) -> int:
                 else "every contender allocates its result")
              + f"; x {bench.INPUT_LABELS[args.inputs]}")
     for c in bench.missing(contenders):
-        out.line(f"{c}: not installed, not timed")
+        out.line(f"{bench.missing_message(c)}: not timed")
     try:
         with out.progress(0, "timing") as bar:
             results = bench.run(sizes, dtypes, threads, contenders, out=not args.allocate, functions=functions,

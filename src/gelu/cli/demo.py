@@ -43,6 +43,10 @@ def run(args, out: Output) -> int:
         raise UsageError("--output names the figure, and --no-plot draws none: give one of them")
     output = DEFAULT_OUTPUT if args.output is None else args.output   # "" is a usage error, not the default
     path = None if args.no_plot else _paths.figure_path(output, "--output")
+    if args.output is not None:
+        # a figure asked for by name must be drawn (the default one is
+        # skipped with a note when matplotlib is missing)
+        _optional.require("matplotlib", "--output")
 
     out.line("GELU(x) = x * Phi(x), Phi the standard normal CDF: each input is weighted by")
     out.line("how likely a standard normal variable is to lie below it.")
