@@ -268,3 +268,39 @@ def test_oracle_sign_at_infinite_g_in_the_far_tail(name):
         assert oracle.value(name, x, np.inf) == -np.inf and oracle.value(name, x, -np.inf) == np.inf
     for x in (2.0, -0.5):                     # grad(x) > 0
         assert oracle.value(name, x, np.inf) == np.inf
+
+
+def test_float64_subnormal_results_next_to_a_tie_round_by_the_low_part():
+    # g grad(x) within 2^-54 of a subnormal ulp of a tie of the subnormal
+    # grid: p.hi lies on the tie, and only the sign of the double-double's
+    # low part says which way to round (rounding their sum lost it: 0.5 +
+    # 2^-54 ulp, a review's cases).  The oracle's float64 error measure
+    # cannot see 2^-54 ulp, so the exact subnormal multiple is checked.
+    mp = pytest.importorskip("mpmath")
+
+    def true(name, x, g):
+        with mp.workprec(300):
+            X, G, c = mp.mpf(x), mp.mpf(g), mp.sqrt(2 / mp.pi)
+            if name == "gelu_backward":
+                return G * (mp.ncdf(X) + X * mp.npdf(X)) / mp.ldexp(1, -1074)
+            u = c * (X + mp.mpf("0.044715") * X**3)
+            big, small = 1 / (1 + mp.exp(-2 * u)), 1 / (1 + mp.exp(2 * u))
+            return G * (big + 2 * X * big * small * c * (1 + 3 * mp.mpf("0.044715") * X**2)) / mp.ldexp(1, -1074)
+
+    cases = [("gelu_backward", -9.135042323682198, -9.057921101676591e-307),
+             ("gelu_backward", -30.52029303391391, 1.1348922050155663e-122),
+             ("gelu_tanh_backward", -8.33719999076806, -9.873355025426898e-303)]
+    try:
+        for isa in gelu._isa_available():
+            gelu._set_isa(isa)
+            for name, x, g in cases:
+                units = true(name, x, g)   # in subnormal ulps, 300 bits
+                with mp.workprec(300):
+                    assert abs(abs(units) - mp.floor(abs(units)) - mp.mpf(0.5)) < mp.mpf(2)**-40   # next to a tie
+                    want = float(mp.nint(units)) * 5e-324
+                for n in (1, 9):
+                    with np.errstate(under="ignore"):
+                        got = getattr(gelu, name)(np.full(n, x), np.full(n, g))
+                    assert np.all(got == want), (isa, name, n, got[0], want)
+    finally:
+        gelu._set_isa("best")

@@ -147,10 +147,15 @@ static const volatile double dd_tiny = 0x1p-600;
  * could be off by 3/4 ulp, so instead p.hi + p.lo is rounded directly to
  * that grid, G = 2^-1074 / 2^t in p's scale (a normal number: a subnormal
  * result means t < -874, as |p| >= 2^-148): adding and removing B = 2^52 G
- * rounds p.hi to a multiple of G, and the exact remainder decides the last
- * step (compared doubled, so that no constant of it underflows).  The
- * scaling back is then exact, so underflow is raised explicitly where the
- * result is inexact.  g = +-0 gives the signed zero v g, exactly. */
+ * rounds p.hi to a multiple of G (ties to even), s, and the remainder
+ * d = p.hi - s is exact.  Only where p.hi lies on a tie (d = +-G/2) can p.lo
+ * change the result, and then its sign decides (elsewhere
+ * |d| <= G/2 - ulp(p.hi) and |p.lo| <= ulp(p.hi)/2 keep it within G/2 of s).
+ * Rounding d + p.lo instead lost a p.lo below about 2^-54 G at a tie (0.5 +
+ * 2^-54 ulp, found by a review).  The comparisons are doubled, so that no
+ * constant underflows.  The scaling back is then exact, so underflow is
+ * raised explicitly where the result is inexact.  g = +-0 gives the signed
+ * zero v g, exactly. */
 static inline double dd_scaled_round(dd_scaled v, double g) {
     dd_scaled_product q = dd_scaled_mul(v, g);
     dd p = q.p;
@@ -162,10 +167,10 @@ static inline double dd_scaled_round(dd_scaled v, double g) {
     double grid = dd_pow2(ge < -1022 ? -1022 : ge);
     double b = copysign(0x1p52 * grid, p.hi);
     double s = (p.hi + b) - b;
-    double r = (p.hi - s) + p.lo;
-    s += isgreater(r + r, grid) ? grid : (isless(r + r, -grid) ? -grid : 0.0);
+    double d = p.hi - s;
+    s += (d + d == grid && p.lo > 0.0) ? grid : ((d + d == -grid && p.lo < 0.0) ? -grid : 0.0);
     double res = copysign(s * q.fa * q.fb, p.hi);
-    if (r != 0.0)
+    if (d != 0.0 || p.lo != 0.0)
         res += copysign(dd_tiny, p.hi) * dd_tiny;   /* +-0 of p.hi's sign: res as it is */
     return res;
 }
