@@ -173,9 +173,10 @@ def test_modes_see_the_operator():
 
     x = torch.tensor([-1.0, 0.5, 2.0])
     for approximate in ("none", "tanh"):
-        traced = make_fx(lambda t: gt.gelu(t, approximate=approximate))(x)
-        assert "gelu.gelu" in traced.code
-        assert torch.equal(traced(x), gt.gelu(x, approximate=approximate))
+        for pre_dispatch in (False, True):   # pre-dispatch modes keep a stack of their own
+            traced = make_fx(lambda t: gt.gelu(t, approximate=approximate), pre_dispatch=pre_dispatch)(x)
+            assert "gelu.gelu" in traced.code
+            assert torch.equal(traced(2 * x), gt.gelu(2 * x, approximate=approximate))
 
     class Ops(TorchDispatchMode):
         def __init__(self):
@@ -210,9 +211,10 @@ def test_modes_see_the_operator():
     # training: the forward and the backward operators, under make_fx, a
     # dispatch mode and FakeTensorMode (with the forward outside the mode too)
     xg = x.clone().requires_grad_()
-    traced = make_fx(lambda t: torch.autograd.grad(gt.gelu(t).sum(), t))(xg)
-    assert "gelu.gelu" in traced.code and "gelu.gelu_backward" in traced.code
-    assert torch.equal(traced(xg)[0], torch.ops.gelu.gelu_backward(torch.ones(3), x, "none"))
+    for pre_dispatch in (False, True):
+        traced = make_fx(lambda t: torch.autograd.grad(gt.gelu(t).sum(), t), pre_dispatch=pre_dispatch)(xg)
+        assert "gelu.gelu" in traced.code and "gelu.gelu_backward" in traced.code
+        assert torch.equal(traced(xg)[0], torch.ops.gelu.gelu_backward(torch.ones(3), x, "none"))
     with Ops() as ops:
         gt.gelu(xg).sum().backward()
     assert any("gelu.gelu_backward" in name for name in ops.seen)

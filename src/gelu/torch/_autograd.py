@@ -24,7 +24,20 @@ __all__ = ["gelu", "gelu_backward", "PLAIN_CPU"]
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
-_dispatch_modes = torch._C._len_torch_dispatch_stack
+_len_dispatch_stack = torch._C._len_torch_dispatch_stack
+_key_included = torch._C._dispatch_tls_is_dispatch_key_included
+_PRE_DISPATCH = torch._C.DispatchKey.PreDispatch
+
+
+def dispatch_modes() -> bool:
+    """True while a TorchDispatchMode is active (make_fx, FakeTensorMode,
+    FlopCounterMode, ...), including make_fx(pre_dispatch=True)'s, which
+    keeps its own stack and shows as the PreDispatch key: those modes must
+    see the operators, which a direct kernel call would hide from them."""
+    return bool(_len_dispatch_stack()) or _key_included(_PRE_DISPATCH)
+
+
+_dispatch_modes = dispatch_modes
 
 
 def _kernel_or_op(kernel, op, *args):
@@ -62,13 +75,13 @@ def _plain_cpu(x: torch.Tensor) -> bool:
     TorchDispatchMode (make_fx, FakeTensorMode, ...: they must see the
     operator) around the call.  That skips the operator's dispatch, about
     8 us a call; everything else goes through the operator."""
-    return _peek_interpreter_stack() is None and _dispatch_modes() == 0 and _plain(x)
+    return _peek_interpreter_stack() is None and not _dispatch_modes() and _plain(x)
 
 
 def _plain_cpu_pair(grad: torch.Tensor, x: torch.Tensor) -> bool:
     """_plain_cpu for both operands of a backward kernel, which must also
     match in dtype and shape."""
-    return (_peek_interpreter_stack() is None and _dispatch_modes() == 0 and _plain(grad) and _plain(x)
+    return (_peek_interpreter_stack() is None and not _dispatch_modes() and _plain(grad) and _plain(x)
             and grad.dtype == x.dtype and grad.shape == x.shape)
 
 
@@ -241,7 +254,7 @@ def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop)
                     and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
                     and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
                     and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None
-                    and _dispatch_modes() == 0):
+                    and not _dispatch_modes()):
                 out = _empty_like(x)
                 try:
                     _apply_contiguous(backward_index, loop, x.data_ptr(), grad.data_ptr(),

@@ -45,7 +45,9 @@ _is_compiling = torch.compiler.is_compiling
 _has_torch_function = torch.overrides.has_torch_function
 _handle_torch_function = torch.overrides.handle_torch_function
 _function_mode_on = torch._C._is_torch_function_mode_enabled
-_dispatch_modes = torch._C._len_torch_dispatch_stack
+_dispatch_stack = torch._C._len_torch_dispatch_stack
+_key_included = torch._C._dispatch_tls_is_dispatch_key_included
+_PRE_DISPATCH = torch._C.DispatchKey.PreDispatch   # make_fx(pre_dispatch=True)'s modes (_autograd.dispatch_modes)
 
 
 _eager_gelu = None
@@ -152,7 +154,8 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # functorch's wrapped tensors go through the general path below.
         plain = _PLAIN_CPU.get((approximate, input.dtype))
         if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
-                and _tracing_state() is None and not _is_compiling() and _dispatch_modes() == 0):
+                and _tracing_state() is None and not _is_compiling() and not _dispatch_stack()
+                and not _key_included(_PRE_DISPATCH)):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
