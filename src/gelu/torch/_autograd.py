@@ -37,9 +37,6 @@ def dispatch_modes() -> bool:
     return bool(_len_dispatch_stack()) or _key_included(_PRE_DISPATCH)
 
 
-_dispatch_modes = dispatch_modes
-
-
 def _kernel_or_op(kernel, op, *args):
     """The CPU kernel on plain tensors, else the operator.  Autograd's
     batched gradients (``is_grads_batched``) arrive as tensors that look
@@ -75,13 +72,13 @@ def _plain_cpu(x: torch.Tensor) -> bool:
     TorchDispatchMode (make_fx, FakeTensorMode, ...: they must see the
     operator) around the call.  That skips the operator's dispatch, about
     8 us a call; everything else goes through the operator."""
-    return _peek_interpreter_stack() is None and not _dispatch_modes() and _plain(x)
+    return _peek_interpreter_stack() is None and not dispatch_modes() and _plain(x)
 
 
 def _plain_cpu_pair(grad: torch.Tensor, x: torch.Tensor) -> bool:
     """_plain_cpu for both operands of a backward kernel, which must also
     match in dtype and shape."""
-    return (_peek_interpreter_stack() is None and not _dispatch_modes() and _plain(grad) and _plain(x)
+    return (_peek_interpreter_stack() is None and not dispatch_modes() and _plain(grad) and _plain(x)
             and grad.dtype == x.dtype and grad.shape == x.shape)
 
 
@@ -254,7 +251,7 @@ def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop)
                     and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
                     and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
                     and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None
-                    and not _dispatch_modes()):
+                    and not dispatch_modes()):
                 out = _empty_like(x)
                 try:
                     _apply_contiguous(backward_index, loop, x.data_ptr(), grad.data_ptr(),
