@@ -135,7 +135,7 @@ def test_hf_strings_are_never_defaults_and_cover_act2fn_gelus():
     ('F.gelu(approximate="tanh")', "torch.nn.functional.gelu(approximate='tanh')"),
     ("F.gelu( approximate = 'tanh' )", "torch.nn.functional.gelu(approximate='tanh')"),
     ("jax.nn.gelu(approximate=False)", "jax.nn.gelu(approximate=False)"),
-    ("bias_activation_fusion=True", "megatron.core.fusions.fused_bias_gelu.bias_gelu"),
+    ("bias_gelu_fusion", "megatron.core.fusions.fused_bias_gelu.bias_gelu"),
 ])
 def test_lookup_spellings(spelling, name):
     assert gv.lookup(spelling).name == name
@@ -176,11 +176,23 @@ def test_unknown_name_within_a_framework():
     assert "jax.nn.gelu" in str(info.value)
 
 
+def test_megatron_fusion_flag_alone_is_not_taken_for_gelu():
+    # bias_activation_fusion also fuses SwiGLU (with --swiglu): no GELU entry claims it
+    with pytest.raises(ValueError, match="unknown GELU variant"):
+        gv.lookup("bias_activation_fusion=True")
+
+
 def test_ambiguous_name_lists_the_frameworks():
     with pytest.raises(ValueError, match="ambiguous") as info:
         gv.lookup("nn.GELU")  # PyTorch's and MLX's
     assert "pytorch" in str(info.value) and "mlx" in str(info.value)
     assert gv.lookup("nn.GELU", framework="mlx").name == "mlx.nn.gelu"
+    # GEGLU: exact in diffusers (Stable Diffusion), tanh in Liger
+    with pytest.raises(ValueError, match="ambiguous") as info:
+        gv.lookup("geglu")
+    assert "diffusers" in str(info.value) and "liger" in str(info.value)
+    assert gv.ufunc("geglu", framework="diffusers").__name__ == "gelu"
+    assert gv.ufunc("geglu", framework="liger").__name__ == "gelu_tanh"
 
 
 @pytest.mark.parametrize("bad, exc, fragment", [

@@ -68,6 +68,7 @@ _FRAMEWORKS: dict[str, tuple[str, ...]] = {
     "megatron": ("megatron-lm", "megatron-core", "mcore"),
     "transformer_engine": ("te", "transformer-engine", "transformerengine"),
     "liger": ("liger-kernel", "liger_kernel"),
+    "diffusers": (),
     "onnx": (),
 }
 
@@ -216,11 +217,13 @@ _VARIANTS: tuple[Variant, ...] = (
         "Megatron-core's MLP runs this fused tanh kernel (x = input + bias, sqrt(2/pi) "
         "rounded to 0.79788456, 1e-9 relative) when bias_activation_fusion=True and "
         "activation_func=F.gelu, not the exact F.gelu the config names; GEGLU "
-        "(gated_linear_unit=True) likewise uses tanh via bias_geglu_impl. The flag is off in "
-        "TransformerConfig but many recipes turn it on; exporting such a model with "
-        "hidden_act='gelu' serves exact GELU to a tanh-trained model.",
-        aliases=("bias_gelu", "bias_gelu_impl", "bias_geglu_impl", "bias_activation_fusion",
-                 "bias_activation_fusion=True"),
+        "(gated_linear_unit=True) likewise uses tanh via bias_geglu_impl. megatron-core's "
+        "TransformerConfig defaults the flag to False, but Megatron-LM's command line "
+        "(pretrain_gpt.py and the like) turns it on unless --no-bias-gelu-fusion is given, so a "
+        "GELU model with biases trained that way ran tanh by default; exporting it with "
+        "hidden_act='gelu' serves exact GELU to a tanh-trained model. (With --swiglu the same "
+        "flag fuses SwiGLU instead, which is not GELU.)",
+        aliases=("bias_gelu", "bias_gelu_impl", "bias_geglu_impl", "bias_gelu_fusion"),
     ),
     Variant(
         "transformer_engine.pytorch.LayerNormMLP(activation='gelu')", "transformer_engine",
@@ -239,6 +242,14 @@ _VARIANTS: tuple[Variant, ...] = (
         "uses tanh (it assumes Gemma's gelu_pytorch_tanh), so patching an exact-GELU model with "
         "it changes the activation.",
         aliases=("LigerGEGLUMLP", "LigerGELUMulFunction", "geglu"),
+    ),
+    Variant(
+        "diffusers.models.activations.GEGLU", "diffusers", _EXACT, "gelu", True,
+        "The GEGLU of Stable Diffusion's FeedForward (activation_fn='geglu', the default of its "
+        "transformer blocks, as in the original ldm code): value * F.gelu(gate), exact GELU. "
+        "activation_fn='geglu-approximate' selects ApproximateGELU instead, x * sigmoid(1.702 x) "
+        "with no gate (quick GELU). Liger's GEGLU, by the same name, is always tanh.",
+        aliases=("geglu", "activation_fn='geglu'", "FeedForward(activation_fn='geglu')"),
     ),
     # --- ONNX -----------------------------------------------------------------
     Variant(
