@@ -11,8 +11,8 @@ the left tail.  The seed's formulas are
 
 and all three add a number close to -1 to 1.  For negative x the sum cancels:
 in float32, 0.5*x*(1 + erf(x/sqrt(2))) is 57 % wrong at x = -5.5 and returns
-exactly 0 from x ~ -6, although the true value stays a normal float32 down to
-x ~ -13.2.  In float64 the naive form returns 0 from x ~ -9; the true value is
+exactly 0 from x ~ -5.55, although the true value stays a normal float32 down to
+x ~ -13.2.  In float64 the naive form returns 0 from x ~ -8.37; the true value is
 normal down to x ~ -37.5.  The rewrites below never form that sum.
 
 Dtypes.  The seed silently turns float32 input into float64 output (NumPy
@@ -28,9 +28,11 @@ float32 results are correctly rounded or nearly so, because float64 holds them
 with bits to spare.  float64 results are good to a few ulps for the exact
 variant, except next to a function's zero (x* = -0.7518 for the derivative,
 +-sqrt(2) for the second derivative), where a fixed absolute error of
-~1e-16 is many ulps of a tiny result; the tanh variant loses up to ~10**3 ulps
+~1e-16 is many ulps of a tiny result; the tanh variant loses up to ~1.6e3 ulps
 where its value nears underflow (x < -15), because a rounded u is amplified by
-|2u|.  The kernels remove both; doing so here would hide the formulas, which
+|2u|.  Where an intermediate (phi, sigma) would underflow before the result,
+the result's other factors are applied first (_phi_parts, _sigmas), so the
+exact variant stays within a few ulps down to its own underflow.  The kernels remove both; doing so here would hide the formulas, which
 are the point of this module.  tests/test_reference.py asserts the bounds.
 
 Special values: GELU(+inf) = +inf, GELU(-inf) = -0 (every naive form gives
@@ -112,21 +114,38 @@ def _unary(core, x):
 # ------------------------------------------------------- shared building blocks
 
 
-def _phi(x):
-    """Standard normal density exp(-x*x/2)/sqrt(2*pi), with x*x kept exact.
+def _phi_parts(x):
+    """phi(x) = exp(-x*x/2)/sqrt(2*pi) as (c * h) * h, with x*x kept exact.
 
     A rounded x*x carries a relative error of 2**-53, which exp(-x*x/2) turns
     into an absolute error of x*x/2 * 2**-53 in its exponent: ~350 ulps at
     x = -37.  Dekker's product splits x*x = hi + lo exactly (x is cut into two
     26-bit halves whose products are exact), and exp(-lo/2) = 1 - lo/2 to
-    double precision because |lo| < 1e-13.  Call only with |x| <= 40.
+    double precision because |lo| < 1e-13; c = (1 - lo/2)/sqrt(2*pi).
+    h = exp(-x*x/4) is the square root of the exponential: it stays a normal
+    number where phi itself is subnormal (|x| > 37.5), so a factor f of the
+    result can be applied first, ((f * c) * h) * h, and only the last product
+    rounds into the subnormals, where the result itself does (phi * f rounds
+    phi there first and loses its digits: 921 ulps at x = -37.8 for gelu_grad2
+    before).  Call only with |x| <= 40.
     """
     hi = x * x
     big = 134217729.0 * x  # 2**27 + 1
     xh = big - (big - x)
     xl = x - xh
     lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
-    return np.exp(-0.5 * hi) * (1.0 - 0.5 * lo) / _SQRT_2PI
+    return (1.0 - 0.5 * lo) / _SQRT_2PI, np.exp(-0.25 * hi)
+
+
+def _phi_times(x, f):
+    """f * phi(x), rounded into the subnormals once (see _phi_parts)."""
+    c, h = _phi_parts(x)
+    return ((f * c) * h) * h
+
+
+def _phi(x):
+    """Standard normal density exp(-x*x/2)/sqrt(2*pi) (see _phi_parts)."""
+    return _phi_times(x, 1.0)
 
 
 def _mills(y):
@@ -150,11 +169,11 @@ def _ncdf(x):
     """
     neg = x < 0
     a = np.where(neg, -x, 0.0)
-    return np.where(neg, _phi(x) * _mills(a), 0.5 * erfc(-np.where(neg, 0.0, x) / _SQRT2))
+    return np.where(neg, _phi_times(x, _mills(a)), 0.5 * erfc(-np.where(neg, 0.0, x) / _SQRT2))
 
 
 def _sigmas(x):
-    """(s, 1 - s) with s = sigma(2u) = 0.5 * (1 + tanh u), for the tanh formula.
+    """(s, 1 - s, deep, h) with s = sigma(2u) = 0.5 * (1 + tanh u), for the tanh formula.
 
     u = sqrt(2/pi) * (x + 0.044715 x**3).  1 + tanh(u) cancels for u << 0, like
     1 + erf; sigma(2u) = 1 / (1 + exp(-2u)) is the same number without it.  Both
@@ -162,12 +181,22 @@ def _sigmas(x):
     number, so nothing overflows (no warnings), neither is formed by a
     subtraction, and a subnormal sigma is computed as e / (1 + e) rather than
     flushed to 0 the way 1 / (1 + exp(-2u)) = 1 / inf would.
+    deep marks u < -345, where e < 2**-995 is subnormal or nearly, and s is
+    e itself: there a factor f of a result goes in before the last rounding,
+    (f * h) * h with h = exp(-|u|), still a normal number (_deep_times), so
+    that only the result rounds into the subnormals (f * s rounds s first and
+    loses its digits: 9.3e4 ulps for gelu_tanh_grad2 at x = -21.26 before).
     """
     u = _C * (x + _A * x**3)
     e = np.exp(-2.0 * np.abs(u))
     big, small = 1.0 / (1.0 + e), e / (1.0 + e)
     pos = u >= 0
-    return np.where(pos, big, small), np.where(pos, small, big)
+    return np.where(pos, big, small), np.where(pos, small, big), u < -345.0, np.exp(-np.abs(u))
+
+
+def _deep_times(f, h):
+    """f * sigma(2u) where _sigmas marks u deep: (f * h) * h (1 / (1 + e) is 1 there)."""
+    return (f * h) * h
 
 
 def _tanh_du(x):
@@ -181,7 +210,13 @@ def _tanh_du(x):
 def _gelu_exact(x):
     # -inf * Phi(-inf) would be -inf * 0 = NaN; the limit is -0.
     finite = np.where(np.isneginf(x), 0.0, x)
-    y = finite * _ncdf(np.clip(finite, -_PHI_CLIP, _PHI_CLIP))
+    xc = np.clip(finite, -_PHI_CLIP, _PHI_CLIP)
+    neg = xc < 0
+    # x * Phi(x) = x * phi(x) * M(-x) for x < 0, the factor x applied before
+    # phi's last rounding (see _phi_parts; below the clip both are 0);
+    # x * 0.5 * erfc(-x/sqrt(2)) else.
+    left = _phi_times(xc, xc * _mills(np.where(neg, -xc, 0.0)))
+    y = np.where(neg, left, finite * _ncdf(np.where(neg, 0.0, xc)))
     return np.where(np.isneginf(x), -0.0, y)
 
 
@@ -189,38 +224,44 @@ def _gelu_grad(x):
     x = np.clip(x, -_PHI_CLIP, _PHI_CLIP)
     neg = x < 0
     # phi(x) * (M(-x) + x) for x < 0: see gelu_grad's docstring.
-    left = _phi(x) * (_mills(np.where(neg, -x, 0.0)) + x)
+    left = _phi_times(x, _mills(np.where(neg, -x, 0.0)) + x)
     right = _ncdf(np.where(neg, 0.0, x)) + x * _phi(x)
     return np.where(neg, left, right)
 
 
 def _gelu_grad2(x):
     x = np.clip(x, -_PHI_CLIP, _PHI_CLIP)
-    return _phi(x) * (2.0 - x * x)
+    return _phi_times(x, 2.0 - x * x)
 
 
 def _gelu_tanh(x):
-    s, _ = _sigmas(np.clip(x, -_TANH_CLIP, _TANH_CLIP))
+    xc = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
+    s, _, deep, h = _sigmas(xc)
     finite = np.where(np.isneginf(x), 0.0, x)  # -inf * 0 would be NaN
-    return np.where(np.isneginf(x), -0.0, finite * s)
+    y = np.where(deep, _deep_times(xc, h), finite * s)
+    return np.where(np.isneginf(x), -0.0, y)
 
 
 def _gelu_tanh_grad(x):
     x = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
-    s, t = _sigmas(x)
+    s, t, deep, h = _sigmas(x)
     y = s + 2.0 * x * _tanh_du(x) * s * t
+    # deep in the tail s * (1 + 2 x u' t), t = 1 - s = 1 there
+    y = np.where(deep, _deep_times(1.0 + 2.0 * x * _tanh_du(x), h), y)
     # At the clip x = -30, s = 0 exactly and y is +0; the limit is reached from below.
     return np.where(y == 0.0, -0.0, y)
 
 
 def _gelu_tanh_grad2(x):
     x = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
-    s, t = _sigmas(x)
+    s, t, deep, h = _sigmas(x)
     du = _tanh_du(x)
     d2u = 6.0 * _A * _C * x
     ds = 2.0 * du * s * t
     d2s = 2.0 * d2u * s * t + 2.0 * du * ds * (t - s)
     y = 2.0 * ds + x * d2s
+    # deep in the tail (t = 1, s ~ 0): s * [4 u' + x (2 u'' + 4 u'^2)]
+    y = np.where(deep, _deep_times(4.0 * du + x * (2.0 * d2u + 4.0 * du * du), h), y)
     return np.where(y == 0.0, -0.0, y)  # both limits are approached from below
 
 
@@ -234,7 +275,7 @@ def gelu_exact(x):
     erf(x/sqrt(2)) is close to -1 and 1 + erf cancels.  Since 1 + erf(t) =
     erfc(-t), erfc gives the same number without the subtraction (and for
     x < 0 the equal phi(x) * M(-x) is used; see ``_ncdf``).  In float32 the
-    naive form is 57 % off at x = -5.5 and returns 0 from x ~ -6; this one is
+    naive form is 57 % off at x = -5.5 and returns 0 from x ~ -5.55; this one is
     right down to float32's underflow at x ~ -14 (-38.6 for float64).
 
     x: array_like of float16/float32/float64 (ints as float64); result has x's shape.

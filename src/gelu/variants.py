@@ -84,7 +84,7 @@ _VARIANTS: tuple[Variant, ...] = (
     Variant(
         "gelu_python", "transformers", "x * 0.5 * (1 + erf(x / sqrt(2)))", "gelu", False,
         "Exact GELU in Python torch ops. 1 + erf cancels for negative x: in float32 it is 57 % "
-        "wrong at x = -5.5 and exactly 0 from about x = -6, where gelu.gelu keeps the true values.",
+        "wrong at x = -5.5 and exactly 0 from about x = -5.55, where gelu.gelu keeps the true values.",
     ),
     Variant(
         "gelu_new", "transformers", _TANH, "gelu_tanh", False,

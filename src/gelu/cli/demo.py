@@ -151,7 +151,7 @@ def _tail(out, gelu) -> None:
             rows.append(row)
     out.table(cols, rows)
     out.line("The naive formula runs in the row's dtype, as in a float32 framework: its 1 + erf")
-    out.line("is 1 - 0.99999..., which keeps no correct digit past x ~ -6 in float32 (x ~ -9 in")
+    out.line("is 1 - 0.99999..., which keeps no correct digit past x ~ -5.5 in float32 (x ~ -8.4 in")
     out.line("float64) and then returns 0.  gelu.gelu keeps full relative accuracy.")
     if not have_truth:
         out.note(f"true values need python-flint: {_optional.INSTALL_HINT['flint']}")
