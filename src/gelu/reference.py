@@ -157,8 +157,8 @@ def _mills(y):
     return _SQRT_HALF_PI * erfcx(y / _SQRT2)
 
 
-def _ncdf(x):
-    """Phi(x) without cancellation: erfc for x >= 0, phi(x) * M(-x) for x < 0.
+def _ncdf_times(x, f):
+    """f * Phi(x) without cancellation: erfc for x >= 0, phi(x) * M(-x) for x < 0.
 
     The seed writes Phi(x) = 0.5 * (1 + erf(x/sqrt(2))).  For x < 0, erf is near
     -1 and the sum cancels.  0.5 * erfc(-x/sqrt(2)) is the same number with no
@@ -166,10 +166,11 @@ def _ncdf(x):
     phi(x) * M(-x): it is about 3x more accurate in float64 (erfc of a rounded
     argument loses ~x**2/2 ulps), and SciPy's erfc flushes to 0 below e**-709.78
     (x < -37.68) although GELU stays a subnormal float64 down to x ~ -38.6.
+    There f goes in before phi's last rounding (_phi_times).
     """
     neg = x < 0
     a = np.where(neg, -x, 0.0)
-    return np.where(neg, _phi_times(x, _mills(a)), 0.5 * erfc(-np.where(neg, 0.0, x) / _SQRT2))
+    return np.where(neg, _phi_times(x, np.where(neg, f, 0.0) * _mills(a)), f * (0.5 * erfc(-np.where(neg, 0.0, x) / _SQRT2)))
 
 
 def _sigmas(x):
@@ -210,13 +211,9 @@ def _tanh_du(x):
 def _gelu_exact(x):
     # -inf * Phi(-inf) would be -inf * 0 = NaN; the limit is -0.
     finite = np.where(np.isneginf(x), 0.0, x)
-    xc = np.clip(finite, -_PHI_CLIP, _PHI_CLIP)
-    neg = xc < 0
-    # x * Phi(x) = x * phi(x) * M(-x) for x < 0, the factor x applied before
-    # phi's last rounding (see _phi_parts; below the clip both are 0);
-    # x * 0.5 * erfc(-x/sqrt(2)) else.
-    left = _phi_times(xc, xc * _mills(np.where(neg, -xc, 0.0)))
-    y = np.where(neg, left, finite * _ncdf(np.where(neg, 0.0, xc)))
+    # Phi's argument clipped (see _PHI_CLIP); the factor x too, on the left,
+    # where it goes in before phi's last rounding and the result is 0 anyway
+    y = _ncdf_times(np.clip(finite, -_PHI_CLIP, _PHI_CLIP), np.maximum(finite, -_PHI_CLIP))
     return np.where(np.isneginf(x), -0.0, y)
 
 
@@ -225,7 +222,7 @@ def _gelu_grad(x):
     neg = x < 0
     # phi(x) * (M(-x) + x) for x < 0: see gelu_grad's docstring.
     left = _phi_times(x, _mills(np.where(neg, -x, 0.0)) + x)
-    right = _ncdf(np.where(neg, 0.0, x)) + x * _phi(x)
+    right = _ncdf_times(np.where(neg, 0.0, x), 1.0) + x * _phi(x)
     return np.where(neg, left, right)
 
 
@@ -274,7 +271,7 @@ def gelu_exact(x):
     Why not 0.5 * x * (1 + erf(x / sqrt(2))) as on the seed page: for x < 0,
     erf(x/sqrt(2)) is close to -1 and 1 + erf cancels.  Since 1 + erf(t) =
     erfc(-t), erfc gives the same number without the subtraction (and for
-    x < 0 the equal phi(x) * M(-x) is used; see ``_ncdf``).  In float32 the
+    x < 0 the equal phi(x) * M(-x) is used; see ``_ncdf_times``).  In float32 the
     naive form is 57 % off at x = -5.5 and returns 0 from x ~ -5.55; this one is
     right down to float32's underflow at x ~ -14 (-38.6 for float64).
 
