@@ -63,3 +63,22 @@ def test_eight_threads_match_serial_results(use_out):
     for dtype, (x, g) in arrays.items():  # shared inputs untouched
         np.testing.assert_array_equal(x, originals[dtype][0])
         np.testing.assert_array_equal(g, originals[dtype][1])
+
+
+# A thread's stack can be small: musl's default is 128 KiB, and programs
+# ask for less (threading.stack_size takes 32 KiB).  The loops keep their
+# block buffers on the calling thread's stack; a review found calls that
+# needed up to 120 KiB (float16 on the avx2 kernels) and crashed the
+# process in smaller stacks, where np.exp runs in 32 KiB.  They now need at
+# most 72 KiB (docs/speed.md, "Stack"); the tool checks every function,
+# dtype, layout and kernel set in a 96 KiB thread, each in a child process
+# so that an overflow fails the test instead of ending the run.
+def test_calls_run_in_a_thread_with_a_small_stack():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("ml_dtypes")
+    tool = Path(__file__).resolve().parents[1] / "tools" / "thread_stack_floor.py"
+    child = subprocess.run([sys.executable, str(tool), "--at", "96"], capture_output=True, text=True, timeout=600)
+    assert child.returncode == 0, child.stdout + child.stderr[-2000:]

@@ -272,15 +272,16 @@ def test_output_one_element_behind_its_input(f, dtype, isa):
 @pytest.mark.parametrize("f", UFUNCS, ids=ids)
 def test_each_result_is_the_elements_own_at_every_length_and_position(f, isa):
     # The float32 loops take vectors of 16 lanes in pairs, then an odd one,
-    # then the last few one by one, in blocks of 1024, and pack the lanes
-    # out of the tables' range per block; dense blocks pack in the first
-    # pass.  Whatever the length and wherever the out-of-range lanes sit,
+    # then the last few one by one, in blocks of 1024 (256 on the avx2 and
+    # baseline sets, and where the AVX-512 loop copies its inputs), and
+    # pack the lanes out of the tables' range per block; dense blocks pack
+    # in the first pass.  Whatever the length and wherever the out-of-range lanes sit,
     # each result must be the one the element gets alone.
     gelu._set_isa(isa)
     gelu.set_num_threads(1)
     rng = np.random.default_rng(7)
     far = np.array([5.0, -4.5, 7.0, -30.0, np.inf, -np.inf, np.nan], np.float32)
-    lengths = list(range(0, 70)) + [1023, 1024, 1025, 1024 + 33, 2048 + 47]
+    lengths = list(range(0, 70)) + [255, 256, 257, 256 + 33, 512 + 47, 1023, 1024, 1025, 1024 + 33, 2048 + 47]
     for n in lengths:
         for density in (0.05, 0.9):
             x = rng.normal(0, 1, n).astype(np.float32)

@@ -128,8 +128,8 @@ typedef struct {
     const npy_intp *steps;
 } loop_call;
 
-/* Elements per strided chunk: three buffers of 512 doubles, 12 KiB of stack. */
-#define CHUNK 512
+/* Elements per strided chunk: three buffers of 256 doubles, 6 KiB of stack. */
+#define CHUNK 256
 
 /* A contiguous view of operand `a` (n elements of `size` bytes, `step`
  * apart): the operand itself when it is contiguous, else a copy in buf. */
@@ -194,8 +194,10 @@ half_exact(const loop_call *c, char **a)
     }
 }
 
-/* float16 elements per chunk: two blocks of the float32 table loops (1024
- * each); 28 KiB of stack for the buffers and the list of elements left. */
+/* float16 elements per chunk: two blocks of the AVX-512 float32 table
+ * loop (1024 each; one per chunk made float16 5-7 % slower at 1e5, the
+ * float16 function's flags work being per call); 20 KiB of stack for the
+ * buffers and the list of elements left. */
 #define HALF_CHUNK 2048
 
 /* Whether n-element contiguous float16 operands at a and b share memory
@@ -213,13 +215,52 @@ partial_overlap16(const char *a, const char *b, npy_intp n)
  * float32 tables' range) by half_exact.  Same bits and flags as half_exact
  * on every element. */
 
+/* The kernel set's float16 function on m elements, as half_range needs
+ * it: the whole vectors of 16 in place, the last m % 16 through a copy
+ * padded with zeros (whose results are exact zeros, raise nothing and are
+ * dropped).  The avx512 set's function would hand those last few to its
+ * float32 function, whose frame then sits on its own on the stack: 24 KiB
+ * more for float16 (docs/speed.md, "Stack").  Returns the elements left,
+ * their indices in redo, as the float16 function does. */
+static ptrdiff_t
+half_f16(const loop_call *c, const char *x, const char *g, char *out, npy_intp m, int32_t *redo)
+{
+    gelu_f16_fn f = c->set->f16[c->fn];
+    npy_intp whole = m / 16 * 16, rest = m - whole;
+    ptrdiff_t nredo = whole > 0 ? f(x, g, out, whole, redo) : 0;
+    if (rest == 0) {
+        return nredo;
+    }
+    npy_uint16 xpad[16] = {0}, gpad[16] = {0}, opad[16] = {0};
+    int32_t redo_pad[16];
+    memcpy(xpad, x + 2 * whole, 2 * (size_t)rest);
+    if (g != NULL) {
+        memcpy(gpad, g + 2 * whole, 2 * (size_t)rest);
+    }
+    ptrdiff_t more = f(xpad, g != NULL ? gpad : NULL, opad, 16, redo_pad);
+    /* the elements left keep what out held, as the float16 function leaves them */
+    unsigned char left[16] = {0};
+    for (ptrdiff_t k = 0; k < more; k++) {
+        left[redo_pad[k]] = 1;
+        if (redo_pad[k] < rest) {
+            redo[nredo++] = (int32_t)(whole + redo_pad[k]);
+        }
+    }
+    for (npy_intp j = 0; j < rest; j++) {
+        if (!left[j]) {
+            memcpy(out + 2 * (whole + j), opad + j, 2);
+        }
+    }
+    return nredo;
+}
+
 static void
 half_range(const loop_call *c, char *const *a, npy_intp n)
 {
     const npy_intp *st = c->steps;
     int o = c->nin;
     npy_uint16 xbuf[HALF_CHUNK], gbuf[HALF_CHUNK], obuf[HALF_CHUNK];
-    ptrdiff_t redo[HALF_CHUNK];
+    int32_t redo[HALF_CHUNK];
     for (npy_intp i = 0; i < n; i += HALF_CHUNK) {
         npy_intp m = n - i < HALF_CHUNK ? n - i : HALF_CHUNK;
         char *x = (char *)contiguous_in(a[0] + i * st[0], st[0], 2, xbuf, m);
@@ -237,7 +278,7 @@ half_range(const loop_call *c, char *const *a, npy_intp n)
         if (direct && g != NULL && g != (char *)gbuf && partial_overlap16(g, ob, m)) {
             g = memcpy(gbuf, g, 2 * (size_t)m);
         }
-        ptrdiff_t nredo = c->set->f16[c->fn](x, g, ob, m, redo);
+        ptrdiff_t nredo = half_f16(c, x, g, ob, m, redo);
         npy_intp unit[3] = {2, 2, 2};
         loop_call one = *c;
         one.steps = unit;

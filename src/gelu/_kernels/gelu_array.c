@@ -59,8 +59,9 @@
 
 #define GELU_KERNEL_SET GELU_CAT2(gelu_kernels, GELU_ISA)
 
-/* 256 doubles per buffer: the six buffers (12 KiB) stay inside a 32 KiB L1. */
-#define BLOCK 256
+/* 64 doubles per buffer: the six buffers take 3 KiB of the caller's stack
+ * (256 took 12 KiB and were no faster: docs/speed.md, "Stack"). */
+#define BLOCK 64
 
 /* ---- pass 1 ------------------------------------------------------------ */
 
@@ -213,8 +214,21 @@ static void tanh_block(f32_buffers *buf, float *out, ptrdiff_t k) {
 }
 
 /* Elements per block of the table loops; the out-of-range inputs of one
- * block are gathered, computed by the double loop, and put back. */
+ * block are gathered, computed by the double loop, and put back.  The
+ * loops keep their buffers on the caller's stack, which can be small (a
+ * thread's: 128 KiB under musl, less where a program asks): the AVX-512
+ * loops take 1024 (blocks of 256 or 512 cost them 2-40 %, the most for
+ * wide inputs, on the per-block work of pass 2), the others 256, which
+ * costs them nothing measurable and a quarter of the stack. */
+#ifdef GELU_F32_TABLE_AVX512
 #define TBLOCK 1024
+#else
+#define TBLOCK 256
+#endif
+
+/* Elements per block of the AVX-512 loop where it must copy its inputs
+ * (an output that partly overlaps them): rare, so small copies. */
+#define TBLOCK_COPY 256
 
 /* Elements per call from which the AVX-512 float32 loop streams its
  * output (16 MiB: half the L3 of the machine measured, docs/speed.md). */
@@ -445,7 +459,9 @@ static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad,
                                            const float *x, const float *g, float *res, ptrdiff_t n) {
     /* f32_far reads 16 at a time from positions below n <= TBLOCK + 16 */
     float far_x[TBLOCK + 32], far_g[TBLOCK + 32];
-    int32_t far_at[TBLOCK + 32];
+    /* positions, read only where nfar < F32_FAR_DENSE: later ones are
+     * written over the last 16 */
+    int32_t far_at[F32_FAR_DENSE + 16];
     __mmask16 far_lanes[(TBLOCK + 32) / 16];
     f32_table_regs regs;
     f32_table_load(tail, &regs);
@@ -462,7 +478,7 @@ static GELU_ALWAYS_INLINE void f32_outside(const gelu_f32_table *tail, int grad,
         __mmask16 far = live & (__mmask16)~in;
         _mm512_storeu_ps(far_x + nfar, _mm512_maskz_compress_ps(far, xv));
         _mm512_storeu_ps(far_g + nfar, _mm512_maskz_compress_ps(far, gv));
-        _mm512_storeu_si512(far_at + nfar,
+        _mm512_storeu_si512(far_at + (nfar < F32_FAR_DENSE ? nfar : F32_FAR_DENSE),
                             _mm512_maskz_compress_epi32(far, _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)i))));
         far_lanes[i / 16] = far;
         nfar += __builtin_popcount(far);
@@ -537,7 +553,7 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
                                               ptrdiff_t n) {
     __mmask16 ok[TBLOCK / 16];
     float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16], res[TBLOCK + 16];
-    float x_copy[TBLOCK], g_copy[TBLOCK];
+    float x_copy[TBLOCK_COPY], g_copy[TBLOCK_COPY];
     f32_table_regs regs;
     f32_table_load(t, &regs);
     const __m512 one = _mm512_set1_ps(1.0f);
@@ -561,7 +577,8 @@ static GELU_ALWAYS_INLINE void f32_table_loop(const gelu_f32_table *t, const gel
      * `out` 64-byte aligned from `head` on (NumPy may pass unaligned data). */
     const int stream = n >= F32_STREAM_MIN && ((uintptr_t)(out + head) & 63) == 0;
     while (b < n) {
-        ptrdiff_t k = b == 0 && head > 0 ? head : (n - b < TBLOCK ? n - b : TBLOCK);
+        ptrdiff_t kmax = copy ? TBLOCK_COPY : TBLOCK;
+        ptrdiff_t k = b == 0 && head > 0 ? head : (n - b < kmax ? n - b : kmax);
         ptrdiff_t nv = k / 16;
         const float *xb = x + b, *gb = g != NULL ? g + b : NULL;
         if (copy) {
@@ -1069,7 +1086,7 @@ static GELU_ALWAYS_INLINE __mmask16 f16_tiny_checked16(__mmask16 valid, __m512 r
 #endif
 
 /* The float16 functions of the avx2 and baseline sets (the avx512 set's,
- * f16_table_loop below, hand this only their last n % 16 elements).
+ * f16_table_loop below, hand f16_last only their last n % 16 elements).
  * Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
  * float32 function there, round into out where f16_round_checked allows,
  * list the rest in redo.  Every read of x and g happens before the block's
@@ -1078,19 +1095,25 @@ static GELU_ALWAYS_INLINE __mmask16 f16_tiny_checked16(__mmask16 valid, __m512 r
  * floating-point flags are dropped: the caller's conversions raise the
  * flags of the results it computes, and this raises underflow for the
  * F16_TINY ones, as NumPy's conversion of the exact result would. */
-static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
-                            ptrdiff_t n, ptrdiff_t *redo) {
-    _Alignas(64) float xb[TBLOCK];
-    _Alignas(64) float gb[TBLOCK];
-    _Alignas(64) float rb[TBLOCK];
-    uint16_t hb[TBLOCK];
-    unsigned char ok[TBLOCK];
+typedef struct {
+    float *xb, *gb, *rb;    /* x, g widened; the float32 results */
+    uint16_t *hb;           /* the results rounded */
+    unsigned char *ok;      /* f16_round_checked's verdicts */
+} f16_buffers;
+
+/* f16_blocks in blocks of `block` elements, with buffers of that size. */
+static GELU_ALWAYS_INLINE ptrdiff_t f16_blocks_in(ptrdiff_t block, f16_buffers buf, gelu_array_fn f32fn,
+                                                  const uint16_t *x, const uint16_t *g, uint16_t *out,
+                                                  ptrdiff_t n, int32_t *redo) {
+    float *xb = buf.xb, *gb = buf.gb, *rb = buf.rb;
+    uint16_t *hb = buf.hb;
+    unsigned char *ok = buf.ok;
     ptrdiff_t nredo = 0;
     int tiny = 0;
     fexcept_t flags;
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
-    for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
-        ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
+    for (ptrdiff_t b = 0; b < n; b += block) {
+        ptrdiff_t k = n - b < block ? n - b : block;
         widen16(f16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
         f32fn(xb, g != NULL ? gb : NULL, rb, k);
         unsigned all_ok = 1;
@@ -1109,7 +1132,7 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
         if (!all_ok)
             for (ptrdiff_t i = 0; i < k; i++)
                 if (ok[i] == F16_REDO)
-                    redo[nredo++] = b + i;
+                    redo[nredo++] = (int32_t)(b + i);
     }
     fesetexceptflag(&flags, FE_ALL_EXCEPT);
     if (tiny)
@@ -1117,7 +1140,28 @@ static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16
     return nredo;
 }
 
+#ifndef GELU_F32_TABLE_AVX512
+static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                            ptrdiff_t n, int32_t *redo) {
+    _Alignas(64) float xb[TBLOCK], gb[TBLOCK], rb[TBLOCK];
+    uint16_t hb[TBLOCK];
+    unsigned char ok[TBLOCK];
+    return f16_blocks_in(TBLOCK, (f16_buffers){xb, gb, rb, hb, ok}, f32fn, x, g, out, n, redo);
+}
+#endif
+
 #ifdef GELU_F32_TABLE_AVX512
+/* f16_blocks for the avx512 set's last n < 16 elements: buffers of 16, so
+ * that the float32 function it calls does not stack its frame on another
+ * TBLOCK's worth of buffers (docs/speed.md, "Stack"). */
+static GELU_NOINLINE ptrdiff_t f16_last(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                                        ptrdiff_t n, int32_t *redo) {
+    _Alignas(64) float xb[16], gb[16], rb[16];
+    uint16_t hb[16];
+    unsigned char ok[16];
+    return f16_blocks_in(16, (f16_buffers){xb, gb, rb, hb, ok}, f32fn, x, g, out, n, redo);
+}
+
 /* 16 float16 at p widened to float32 (exact; vcvtph2ps raises no flag). */
 static GELU_ALWAYS_INLINE __m512 f16_load16(const uint16_t *p) {
     return _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)p), _MM_FROUND_NO_EXC);
@@ -1147,7 +1191,7 @@ static GELU_ALWAYS_INLINE uint64_t f16_pass1_store(uint16_t *out, ptrdiff_t v, _
 
 static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, const gelu_f32_table *tail, int grad,
                                                    f32_block_fn narrow, gelu_array_fn f32fn, const uint16_t *x,
-                                                   const uint16_t *g, uint16_t *out, ptrdiff_t n, ptrdiff_t *redo) {
+                                                   const uint16_t *g, uint16_t *out, ptrdiff_t n, int32_t *redo) {
     float res[TBLOCK];
     float bad_x[TBLOCK + 16], bad_g[TBLOCK + 16];
     uint16_t res_h[TBLOCK + 16];
@@ -1215,7 +1259,7 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, cons
                 left &= ~sure;
             }
             for (unsigned u = (unsigned)left & 0xFFFFu; u != 0; u &= u - 1)
-                redo[nredo++] = b + 16 * v + __builtin_ctz(u);
+                redo[nredo++] = (int32_t)(b + 16 * v + __builtin_ctz(u));
         }
         if (nbad > 0) {
             /* out of the main tables' range, all of them: f32fn would find
@@ -1250,22 +1294,22 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, cons
     if (tiny)
         feraiseexcept(FE_UNDERFLOW);
     if (n16 < n) {
-        ptrdiff_t more = f16_blocks(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
+        ptrdiff_t more = f16_last(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
         for (ptrdiff_t i = 0; i < more; i++)
-            redo[nredo + i] += n16;
+            redo[nredo + i] += (int32_t)n16;
         nredo += more;
     }
     return nredo;
 }
 
 #define F16_ENTRY(name, table, grad, block, binary)                                                     \
-    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
+    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, int32_t *redo) { \
         return f16_table_loop(&gelu_f32_table_##table, &gelu_f32_table_##table##_tail, grad, block, name##_f32, \
                               x, binary ? g : NULL, out, n, redo);                                       \
     }
 #else
 #define F16_ENTRY(name, table, grad, block, binary)                                                     \
-    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo) { \
+    static ptrdiff_t name##_f16(const void *x, const void *g, void *out, ptrdiff_t n, int32_t *redo) { \
         return f16_blocks(name##_f32, x, binary ? g : NULL, out, n, redo);                               \
     }
 #endif

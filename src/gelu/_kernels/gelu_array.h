@@ -23,6 +23,7 @@
 #define GELU_ARRAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,7 +43,7 @@ enum {
 };
 
 typedef void (*gelu_array_fn)(const void *x, const void *g, void *out, ptrdiff_t n);
-typedef ptrdiff_t (*gelu_f16_fn)(const void *x, const void *g, void *out, ptrdiff_t n, ptrdiff_t *redo);
+typedef ptrdiff_t (*gelu_f16_fn)(const void *x, const void *g, void *out, ptrdiff_t n, int32_t *redo);
 typedef double (*gelu_unary_fn)(double x);
 typedef double (*gelu_binary_fn)(double x, double g);
 
@@ -60,8 +61,9 @@ typedef struct {
      * gelu_array.c; it raises FE_UNDERFLOW where NumPy's conversion of the
      * exact result would, for the results below 2^-14 it rounds itself).
      * Returns how many elements
-     * it left to the caller, their indices in redo (room for n), with their
-     * out[i] not written: the caller computes those with narrow_* below. */
+     * it left to the caller, their indices in redo (room for n; n < 2^31:
+     * int32 keeps the caller's list small on its stack), with their out[i]
+     * not written: the caller computes those with narrow_* below. */
     gelu_f16_fn f16[GELU_N_FUNCS];
     /* The narrow scalar kernels, compiled for this ISA: for callers that
      * convert element by element (float16).  NULL where the arity differs. */

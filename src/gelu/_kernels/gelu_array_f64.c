@@ -39,9 +39,10 @@
 #define GELU_F64_TABLE_AVX512 1
 #endif
 
-/* 64 elements: the 33 coefficient columns take 17 KiB, which with the
- * other buffers stays inside a 32 KiB L1. */
-#define B64 64
+/* 32 elements: the 33 coefficient columns take 8 KiB, the buffers 15 KiB
+ * of the caller's stack in all (64 took 26 KiB and were no faster:
+ * docs/speed.md, "Stack"). */
+#define B64 32
 
 /* ---- the Mills ratio from coefficient columns ----------------------------- */
 
@@ -422,8 +423,14 @@ F64_DD(tanh_backward, tanh_grad_block, 0, 0, GELU_SCALAR(tanh_grad_times), 1, DD
 /* ---- the table loops: float64 gelu, gelu_tanh, gradients, backward -------- */
 
 /* Elements per block of the table loops; the out-of-range inputs of one
- * block are packed, computed by the double-double loop, and put back. */
+ * block are packed, computed by the double-double loop, and put back.
+ * 1024 for the AVX-512 loop, 256 for the others, which keep six buffers
+ * of a block on the stack (as TBLOCK in gelu_array.c). */
+#ifdef GELU_F64_TABLE_AVX512
 #define TBLOCK64 1024
+#else
+#define TBLOCK64 256
+#endif
 
 static inline int f64_in_range(int grad, double x, double g) {
     return grad ? f64_grad_in_range(x, g) : f64_table_in_range(x);
