@@ -39,11 +39,13 @@ def test_gradcheck_and_gradgradcheck(approximate):
 
 @pytest.mark.parametrize("approximate", VARIANTS)
 def test_gradcheck_of_the_bare_operator(approximate):
-    # What torch.compile differentiates: the op's registered autograd.
+    # What torch.compile differentiates: the op's registered autograd, in
+    # reverse and forward mode (whose tangents used to be dropped).
     x = points().requires_grad_()
     f = lambda t: torch.ops.gelu.gelu(t, approximate)  # noqa: E731
-    assert torch.autograd.gradcheck(f, (x,))
-    assert torch.autograd.gradgradcheck(f, (x,))
+    assert torch.autograd.gradcheck(f, (x,), check_forward_ad=True, check_batched_grad=True,
+                                    check_batched_forward_grad=True)
+    assert torch.autograd.gradgradcheck(f, (x,), check_fwd_over_rev=True)
 
 
 @pytest.mark.parametrize("approximate", VARIANTS)
@@ -230,3 +232,99 @@ def test_batched_gradients_with_create_graph_stay_in_the_graph(approximate):
                                   BACKWARD[approximate](x.detach().numpy(), np.ones(x.numel())))
     hess = torch.autograd.functional.hessian(lambda t: f(t).sum(), x.detach(), vectorize=True)
     np.testing.assert_allclose(hess.diagonal().numpy(), GRAD2[approximate](x.detach().numpy()), rtol=1e-15)
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_efficient_zero_tensors_take_the_operator(approximate, dtype):
+    # Autograd hands on a gradient known to be zero (sgn's backward, for one)
+    # as an "efficient zero tensor", which has no memory (data_ptr() is 0):
+    # the direct kernel calls used to raise ValueError from _apply_contiguous
+    # on it.  The operator's dispatcher materialises it: F.gelu's results.
+    f = functools.partial(gt.gelu, approximate=approximate)
+    ref = functools.partial(F.gelu, approximate=approximate)
+    x = points(dtype).reshape(1, -1).requires_grad_()
+    y = f(x)
+    assert type(y.grad_fn).__name__.startswith("_GeluPlainCPU")   # the lean backward sees it
+    y.sgn().sum().backward()
+    assert torch.equal(x.grad, torch.zeros_like(x))
+    (dx,) = torch.autograd.grad(f(x).sgn().sum(), x, create_graph=True)
+    assert torch.equal(dx, torch.zeros_like(x))
+    assert torch.equal(torch.func.grad(lambda v: f(v).sgn().sum())(x.detach()), torch.zeros_like(x))
+    zero = torch._efficientzerotensor(3, 4, dtype=dtype)
+    assert zero._is_zerotensor()
+    assert torch.equal(f(zero), ref(zero))
+    assert torch.equal(f(zero.requires_grad_()), ref(zero))
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_derivatives_through_the_operator(approximate, dtype):
+    # Every route that reaches the gelu::gelu operator rather than
+    # gelu.torch.gelu: a scripted or traced gt.GELU, an exported program,
+    # the operator itself.  Their forward-mode tangents used to be dropped
+    # (zeros from torch.func.jvp and jacfwd, None from forward_ad), and
+    # torch.func.grad refused them with a message about setup_context.
+    import torch.autograd.forward_ad as fwad
+
+    x = points(dtype)
+    t = torch.linspace(-1, 1, x.numel(), dtype=dtype)
+    module = gt.GELU(approximate)
+    routes = {
+        "script": torch.jit.script(module),
+        "trace": torch.jit.trace(module, x),
+        "export": torch.export.export(module, (x,)).module(),
+        "operator": lambda v: torch.ops.gelu.gelu(v, approximate),
+    }
+    tangent = BACKWARD[approximate](x.numpy(), t.numpy())
+    grad = BACKWARD[approximate](x.numpy(), np.ones_like(x.numpy()))
+    # F.gelu's own forward mode, in float64 (in float32 its tanh variant
+    # loses the left tail)
+    want64 = torch.func.jvp(functools.partial(F.gelu, approximate=approximate),
+                            (x.double(),), (t.double(),))[1]
+    for name, f in routes.items():
+        y, dy = torch.func.jvp(f, (x,), (t,))
+        assert torch.equal(y, gt.gelu(x, approximate=approximate)), name
+        np.testing.assert_array_equal(dy.numpy(), tangent, err_msg=name)
+        torch.testing.assert_close(dy.double(), want64, msg=name)
+        np.testing.assert_array_equal(torch.func.jacfwd(f)(x).diagonal().numpy(), grad, err_msg=name)
+        with fwad.dual_level():
+            out = fwad.unpack_dual(f(fwad.make_dual(x, t))).tangent
+            assert out is not None, name
+            np.testing.assert_array_equal(out.numpy(), tangent, err_msg=name)
+        np.testing.assert_array_equal(torch.func.grad(lambda v: f(v).sum())(x).numpy(), grad, err_msg=name)
+        hess = torch.func.hessian(lambda v: f(v).sum())(x)
+        np.testing.assert_array_equal(hess.diagonal().numpy(), GRAD2[approximate](x.numpy()), err_msg=name)
+        if dtype == torch.float64:
+            leaf = x.clone().requires_grad_()
+            assert torch.autograd.gradcheck(f, (leaf,), check_forward_ad=True), name
+            assert torch.autograd.gradgradcheck(f, (leaf,), check_fwd_over_rev=True), name
+
+
+@pytest.mark.parametrize("approximate", VARIANTS)
+def test_second_derivatives_of_the_operator_through_nested_transforms(approximate):
+    # Each level of nested transforms applies the operator's formulas once;
+    # the levels below must still see the operator (forward grad mode is
+    # off inside a jvp formula, grad modes inside a Function's forward), or
+    # the second derivative comes out zero.
+    x = points()
+    ones = torch.ones_like(x)
+    f = lambda v: torch.ops.gelu.gelu(v, approximate)  # noqa: E731
+    total = lambda v: f(v).sum()  # noqa: E731
+    grad2 = GRAD2[approximate](x.numpy())
+    func = torch.func
+    second = {
+        "jvp(jvp)": func.jvp(lambda v: func.jvp(f, (v,), (ones,))[1], (x,), (ones,))[1],
+        "vmap(grad(grad))": func.vmap(func.grad(func.grad(f)))(x),
+        "jvp(grad)": func.jvp(func.grad(total), (x,), (ones,))[1],
+        "grad(jvp)": func.grad(lambda v: func.jvp(f, (v,), (ones,))[1].sum())(x),
+        "jacfwd(jacfwd)": torch.einsum("iii->i", func.jacfwd(func.jacfwd(f))(x)),
+        "jacrev(jacrev)": torch.einsum("iii->i", func.jacrev(func.jacrev(f))(x)),
+        "hessian": func.hessian(total)(x).diagonal(),
+    }
+    for name, value in second.items():
+        np.testing.assert_array_equal(value.numpy(), grad2, err_msg=name)
+    with pytest.raises(NotImplementedError, match="third derivative"):
+        func.jacfwd(func.jacfwd(func.jacfwd(f)))(x)
+    with pytest.raises(NotImplementedError, match="third derivative"):
+        func.vmap(func.grad(func.grad(func.grad(f))))(x)

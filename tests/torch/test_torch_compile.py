@@ -109,6 +109,25 @@ def test_jvp_inside_compile_fails_loudly_or_falls_back():
     assert torch.equal(torch.compile(tangent, backend="aot_eager")(x, t), want)
 
 
+def test_the_operator_inside_compiled_func_transforms():
+    # The bare operator carries its own jvp and vjp formulas: compiled
+    # torch.func.jvp of it used to return zero tangents silently, and
+    # torch.func.grad failed on an autograd.Function without setup_context.
+    x = torch.linspace(-3, 3, 7, dtype=torch.float64)
+    t = torch.linspace(0.5, 1.0, 7, dtype=torch.float64)
+
+    def tangent(x, t):
+        return torch.func.jvp(lambda v: torch.ops.gelu.gelu(v, "tanh"), (x,), (t,))[1]
+
+    def gradient(x):
+        return torch.func.grad(lambda v: torch.ops.gelu.gelu(v, "tanh").sum())(x)
+
+    compiled = torch.compile(tangent, backend="aot_eager", fullgraph=True)
+    assert torch.equal(compiled(x, t), torch.ops.gelu.gelu_backward(t, x, "tanh"))
+    compiled = torch.compile(gradient, backend="aot_eager", fullgraph=True)
+    assert torch.equal(compiled(x), torch.ops.gelu.gelu_backward(torch.ones_like(x), x, "tanh"))
+
+
 def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
     # torch.autograd.forward_ad's dual tensors: the compiled custom op has no
     # forward-mode formula, so its tangent used to be dropped (None) silently;

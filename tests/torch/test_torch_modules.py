@@ -81,6 +81,25 @@ def test_clipped_gelu_checks_its_bounds():
         gt.ClippedGELU(0.0, 1.0, "exact")
 
 
+def test_clipped_gelu_takes_any_real_bound():
+    # NumPy's scalars and fractions are real numbers too (they used to be
+    # refused as "got float32"); they are kept as Python numbers
+    import fractions
+
+    import numpy as np
+
+    m = gt.ClippedGELU(np.float32(-1), fractions.Fraction(3, 2))
+    assert (type(m.min), type(m.max)) == (float, float)
+    assert repr(m) == "ClippedGELU(min=-1.0, max=1.5, approximate='none')"
+    x = torch.linspace(-4, 4, 33)
+    assert torch.equal(m(x), torch.clip(gt.gelu(x), -1.0, 1.5))
+    m = gt.ClippedGELU(np.int64(-2), 10)
+    assert type(m.min) is int and m.min == -2
+    for bad in (True, np.bool_(True), 1j, torch.tensor(1.0)):
+        with pytest.raises(TypeError, match="min must be a real number"):
+            gt.ClippedGELU(bad, 10)
+
+
 def test_import_gelu_alone_does_not_import_torch():
     import subprocess
     import sys

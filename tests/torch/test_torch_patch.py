@@ -248,6 +248,52 @@ def test_report_prints_every_entry():
     assert any(line.startswith(f"  left alone: 2: {HF}.QuickGELUActivation:") for line in lines)
 
 
+@pytest.mark.parametrize("nested", [False, True], ids=["plain", "nested"])
+@pytest.mark.parametrize("built_with", ["nn.GELU", "gt.GELU"])
+def test_transformer_encoder_layers_call_gelu_torch_at_inference(monkeypatch, built_with, nested):
+    # A TransformerEncoderLayer built with nn.GELU or a subclass (gt.GELU
+    # is one) runs, in eval mode without grad, a fused kernel with ATen's
+    # own GELU instead of calling its activation module, and its encoder
+    # packs padded batches into nested tensors for that kernel: patch used
+    # to report the replacement while inference never called it.  The calls
+    # are counted on the class: a forward hook would itself turn the fused
+    # path off.
+    calls = []
+    forward = gt.GELU.forward
+    monkeypatch.setattr(gt.GELU, "forward", lambda self, x: calls.append(self) or forward(self, x))
+    torch.manual_seed(0)
+    activation = torch.nn.GELU() if built_with == "nn.GELU" else gt.GELU()
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, activation=activation, batch_first=True,
+                                             dropout=0.0)
+    encoder = torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=nested).eval()
+    assert gt.patch(encoder, dry_run=True)   # a dry run leaves the fused path on
+    assert [m.activation_relu_or_gelu for m in encoder.layers] == [2, 2]
+    assert encoder.use_nested_tensor is nested
+    report = gt.patch(encoder)
+    x = torch.randn(3, 5, 16)
+    padding = torch.arange(5) >= torch.tensor([[5], [3], [4]])
+    with torch.no_grad():
+        encoder(x)
+        assert calls == [m.activation for m in encoder.layers]
+        y = encoder(x, src_key_padding_mask=padding)
+        assert len(calls) == 4 and not y.is_nested
+    assert [m.activation_relu_or_gelu for m in encoder.layers] == [0, 0]
+    assert not encoder.use_nested_tensor
+    entries = report.replaced if built_with == "nn.GELU" else report.skipped
+    assert [e.name for e in entries] == ["layers.0.activation", "layers.1.activation"]
+    texts = [e.note if built_with == "nn.GELU" else e.reason for e in entries]
+    assert all("fused inference path" in text for text in texts)
+
+
+def test_transformer_layer_with_the_gelu_string_is_left_alone():
+    # activation="gelu" stores F.gelu, a function: no module to replace
+    # (documented: build the layer with activation=torch.nn.GELU())
+    layer = torch.nn.TransformerEncoderLayer(8, 2, 16, activation="gelu", batch_first=True)
+    report = gt.patch(layer)
+    assert report.replaced == [] and report.skipped == []
+    assert layer.activation is F.gelu and layer.activation_relu_or_gelu == 2
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         gt.patch([torch.nn.GELU()])

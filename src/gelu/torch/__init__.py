@@ -3,8 +3,8 @@
 Importing this module imports torch (``import gelu`` alone never does) and
 registers three operators in the ``gelu`` namespace, ``torch.ops.gelu.gelu``,
 ``torch.ops.gelu.gelu_backward`` and ``torch.ops.gelu.gelu_grad2``, with fake
-implementations and autograd formulas, so models using them compile with
-``torch.compile(fullgraph=True)``.
+implementations and autograd formulas (reverse and forward mode), so models
+using them compile with ``torch.compile(fullgraph=True)``.
 
 Public API
 ----------

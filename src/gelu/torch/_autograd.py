@@ -1,12 +1,12 @@
-"""Eager-mode autograd for the ``gelu::`` ops, reverse *and* forward mode.
+"""Eager-mode autograd for ``gelu.torch.gelu``, reverse *and* forward mode.
 
-``torch.library.register_autograd`` (used in ``_ops``) covers reverse mode
-only, and forward-mode AD through a custom op silently drops the tangent. These
-``autograd.Function`` classes call the same operators and add ``jvp``
-formulas, so ``torch.func.jvp``, ``jacfwd`` and ``hessian`` work. Dynamo cannot
-trace an ``autograd.Function`` that defines ``jvp``, so the public functions use
-these classes in eager mode only and the bare operators under
-``torch.compile``.
+The ``gelu::`` operators carry both modes themselves (``_ops`` registers
+their autograd kernels), but every call through the dispatcher costs about
+8 us.  These ``autograd.Function`` classes apply the same formulas and call
+the CPU kernels directly on plain CPU tensors (the operators otherwise), so
+that an eager training step pays for neither.  Dynamo cannot trace an
+``autograd.Function`` that defines ``jvp``, so the public functions use these
+classes in eager mode only and the bare operators under ``torch.compile``.
 
 Formulas, with ``f`` the GELU variant and ``B(g, x) = g * f'(x)``:
 
@@ -63,7 +63,11 @@ def _backward_node(grad, x, approximate):
 
 
 def _plain(t: torch.Tensor) -> bool:
-    return type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided
+    # An efficient zero tensor (what autograd passes for a gradient known to
+    # be zero, e.g. sgn's) has no memory (data_ptr() is 0): the operator's
+    # dispatcher materialises it, a direct kernel call cannot.
+    return (type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided
+            and not t._is_zerotensor())
 
 
 def _plain_cpu(x: torch.Tensor) -> bool:
@@ -127,11 +131,8 @@ class _Backward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gg):
         grad, x = ctx.saved_tensors
-        d_grad = d_x = None
-        if ctx.needs_input_grad[0]:
-            d_grad = _backward_node(gg, x, ctx.approximate)
-        if ctx.needs_input_grad[1]:
-            d_x = _Grad2.apply(x, ctx.approximate) * grad * gg
+        d_grad, d_x = _ops.backward_vjp(gg, grad, x, ctx.approximate, ctx.needs_input_grad[:2],
+                                        _backward_node, _Grad2.apply)
         return d_grad, d_x, None
 
     @staticmethod
@@ -245,12 +246,15 @@ def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop)
             # plain contiguous gradient: the kernel on the data pointers.
             # x is checked again because assigning x.data can change its
             # dtype, shape and strides after the forward (not its type,
-            # device or layout).  Anything else is _vjp's to sort out.
+            # device or layout).  A zero-tensor gradient (sgn's backward
+            # sends one) has no memory to read: the operator takes it, as
+            # _plain says.  Anything else is _vjp's to sort out.
             (x,) = ctx.saved_tensors
             if (type(grad) is _Tensor and not _is_grad_enabled() and grad.dtype is dtype
                     and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
                     and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
-                    and not grad.is_neg() and not x.is_neg() and _peek_interpreter_stack() is None
+                    and not grad.is_neg() and not x.is_neg() and not grad._is_zerotensor()
+                    and not x._is_zerotensor() and _peek_interpreter_stack() is None
                     and not dispatch_modes()):
                 out = _empty_like(x)
                 try:
@@ -283,19 +287,8 @@ def gelu_backward(grad: torch.Tensor, x: torch.Tensor, approximate: str) -> torc
     return _Backward.apply(grad, x, approximate)
 
 
-def _c_apply(cls):
-    """``cls.apply`` without ``Function.apply``'s Python layer, which binds
-    arguments for the setup_context form and unwraps functorch's dead
-    wrappers: a ctx-first Function called outside transforms on tensors
-    that are not functorch wrappers needs neither, and the C method alone
-    costs about 1.3 us less a call.  Falls back to ``cls.apply`` where torch
-    lays its classes out differently."""
-    method = getattr(torch._C, "_FunctionBase", object).__dict__.get("apply")
-    return method.__get__(None, cls) if method is not None else cls.apply
-
-
 PLAIN_CPU = {
-    (approximate, dtype): (f, loop, _c_apply(_plain_cpu_function(approximate, dtype, f, b, loop)))
+    (approximate, dtype): (f, loop, _ops.c_apply(_plain_cpu_function(approximate, dtype, f, b, loop)))
     for (approximate, dtype), (f, b, loop) in _cpu.KERNELS.items()
 }
 """(forward function index, loop, training call) per (approximate, dtype),

@@ -29,6 +29,13 @@ _FAST_NOTE = (
 )
 
 
+_UNFUSED_NOTE = (
+    "its TransformerEncoderLayer's fused inference path "
+    "(torch._transformer_encoder_layer_fwd, which computes its own GELU) is "
+    "turned off, so that the layer calls the module"
+)
+
+
 @dataclass(frozen=True)
 class Replaced:
     """One module that ``patch`` replaced (or would replace, in a dry run).
@@ -197,6 +204,32 @@ def _classify(m: torch.nn.Module):
     return None
 
 
+def _fused_activation(parent: torch.nn.Module, child_name: str) -> bool:
+    """Whether ``parent`` is a TransformerEncoderLayer whose fused inference
+    path would bypass its ``activation`` module ``child_name``.  The layer
+    decides at construction (``activation_relu_or_gelu``: 1 for ReLU, 2 for
+    nn.GELU and its subclasses, gt.GELU included) and in eval mode without
+    grad calls ``torch._transformer_encoder_layer_fwd``, with ATen's own
+    activation, instead of ``self.activation``; 0 makes it call the module."""
+    return (child_name == "activation" and isinstance(parent, torch.nn.TransformerEncoderLayer)
+            and bool(getattr(parent, "activation_relu_or_gelu", 0)))
+
+
+def _unfuse(model: torch.nn.Module, layers: dict) -> None:
+    """Turn off the fused inference path of ``layers`` (id -> layer), and of
+    the TransformerEncoders holding them: an encoder built around a layer
+    with a fused activation packs padded batches into nested tensors
+    (``use_nested_tensor``, set at construction from the same flag), which
+    only the fused path reads; as for a layer built with any other
+    activation, it must not."""
+    for layer in layers.values():
+        layer.activation_relu_or_gelu = 0
+    for m in model.modules():
+        if (isinstance(m, torch.nn.TransformerEncoder) and getattr(m, "use_nested_tensor", False)
+                and any(id(layer) in layers for layer in m.layers)):
+            m.use_nested_tensor = False
+
+
 def _guarded(m: torch.nn.Module, verdict):
     # A mapped module must be a pure function: hooks would be lost and any
     # parameter or buffer would vanish from the state_dict.
@@ -236,6 +269,16 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
     A TorchScript module (from ``torch.jit.script`` or ``torch.jit.trace``),
     the model or a submodule, is left as it is and listed, not entered: patch
     the model before scripting it.
+
+    ``torch.nn.TransformerEncoderLayer`` runs a fused kernel with ATen's own
+    GELU at inference (eval mode, no grad) whenever it was built with
+    ``nn.GELU`` or a subclass: when patch replaces such a layer's activation,
+    or finds a ``GELU`` there already (``activation=gelu.torch.GELU()``), it
+    turns that path off (``activation_relu_or_gelu = 0``, and
+    ``use_nested_tensor = False`` on the encoders holding the layer), so the
+    layer calls the module. A layer built with ``activation="gelu"`` holds
+    ``F.gelu``, a function, and is left as it is: build it with
+    ``activation=torch.nn.GELU()`` and patch the model.
 
     A module shared by several parents, or registered under several names,
     is replaced everywhere by one shared module.
@@ -311,9 +354,16 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
             found.append((path, parent, child_name, child, _guarded(child, verdict)))
 
     made: dict = {}  # id(original) -> replacement, so sharing survives
+    unfused: dict = {}  # id(layer) -> TransformerEncoderLayer to take off its fused path
     for path, parent, child_name, child, verdict in found:
         original = _qualname(type(child))
+        fused = _fused_activation(parent, child_name)
         if isinstance(verdict, str):
+            if fused and type(child) is GELU:
+                # built with activation=gt.GELU(): a subclass of nn.GELU, so
+                # the layer's fused path runs ATen's GELU instead of it
+                verdict = f"{verdict}; {_UNFUSED_NOTE}"
+                unfused[id(parent)] = parent
             report.skipped.append(Skipped(path, original, verdict))
             continue
         factory, variant, note = verdict
@@ -322,7 +372,12 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
             new = factory()
             new.train(child.training)
             made[id(child)] = new
+        if fused:
+            note = f"{note}; {_UNFUSED_NOTE}" if note else _UNFUSED_NOTE
+            unfused[id(parent)] = parent
         report.replaced.append(Replaced(path, original, repr(new), variant, note))
         if not dry_run:
             setattr(parent, child_name, new)
+    if not dry_run:
+        _unfuse(model, unfused)
     return report

@@ -121,11 +121,11 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     In eager mode the ``torch.func`` transforms work too: ``grad``, ``vmap``,
     ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``. Inside
     ``torch.compile``, ``vmap`` works but ``torch.func.grad``/``jvp`` (and
-    everything built on them) do not: PyTorch cannot yet register forward-mode
-    formulas for custom operators, and Dynamo would drop them silently. Rather
-    than return wrong tangents, the traced call raises, so with
+    everything built on them) are refused: the traced call raises, so with
     ``fullgraph=True`` compilation fails loudly and without it Dynamo falls
-    back to eager mode for that frame, which computes correctly. Inside a
+    back to eager mode for that frame, which computes correctly. (The
+    operator itself, ``torch.ops.gelu.gelu(input, approximate)``, carries
+    forward- and reverse-mode formulas and works there.) Inside a
     ``torch.autograd.forward_ad.dual_level()`` the compiled call breaks the
     graph and runs the eager function, tangent included; with
     ``fullgraph=True`` that graph break fails compilation, even for an input
@@ -150,12 +150,14 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # which skips the operator's dispatch (~8 us), and for a contiguous
         # tensor without even _cpu.run's two calls (0.1 us of a 2 us call
         # at 1e3).  Training: the leanest autograd.Function, one per variant
-        # and dtype (see _autograd._plain_cpu_function).  Subclasses, fake and meta tensors, and
-        # functorch's wrapped tensors go through the general path below.
+        # and dtype (see _autograd._plain_cpu_function).  Subclasses, fake and meta tensors,
+        # functorch's wrapped tensors and efficient zero tensors (no memory:
+        # data_ptr() is 0; the operator's dispatcher materialises them) go
+        # through the general path below.
         plain = _PLAIN_CPU.get((approximate, input.dtype))
         if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
                 and _tracing_state() is None and not _is_compiling() and not _dispatch_stack()
-                and not _key_included(_PRE_DISPATCH)):
+                and not _key_included(_PRE_DISPATCH) and not input._is_zerotensor()):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
@@ -190,9 +192,9 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         if _functorch_ad_active():
             raise NotImplementedError(
                 "gelu.torch.gelu inside torch.func.grad/jvp (or jacfwd, jacrev, "
-                "hessian) under torch.compile is not supported: PyTorch cannot "
-                "differentiate custom operators inside compiled torch.func transforms; "
-                "call it outside torch.compile"
+                "hessian) under torch.compile is not supported; call it outside "
+                "torch.compile, or call the operator torch.ops.gelu.gelu(input, "
+                "approximate), which supports them"
             )
         return _ops.gelu(input, approximate)
     if not _differentiating(input):

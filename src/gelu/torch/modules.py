@@ -1,6 +1,8 @@
 """``nn.Module`` front ends: :class:`GELU` and :class:`ClippedGELU`."""
 from __future__ import annotations
 
+import numbers
+
 import torch
 
 from . import _checks
@@ -16,6 +18,11 @@ class GELU(torch.nn.GELU):
     has the same ``repr`` (``GELU(approximate='none')``), no parameters and
     no buffers, hence the same (empty) ``state_dict``; ``torch.jit.script``
     compiles it to the ``gelu::gelu`` operator.
+
+    Being an ``nn.GELU`` also makes ``nn.TransformerEncoderLayer(...,
+    activation=GELU())`` take PyTorch's fused inference path (eval mode, no
+    grad), which computes ATen's GELU instead of calling this module;
+    ``gelu.torch.patch(model)`` turns that path off.
 
     Parameters
     ----------
@@ -60,7 +67,8 @@ class ClippedGELU(torch.nn.Module):
     Parameters
     ----------
     min, max : float
-        Clip bounds, ``min <= max``.
+        Clip bounds, ``min <= max``: any real number (``int``, ``float``,
+        NumPy's scalars, ...), kept as a Python ``int`` or ``float``.
     approximate : {"none", "tanh"}
         The GELU variant inside the clip; Hugging Face's class uses exact GELU.
 
@@ -74,9 +82,18 @@ class ClippedGELU(torch.nn.Module):
 
     def __init__(self, min: float, max: float, approximate: str = "none") -> None:
         super().__init__()
+        bounds = []
         for name, value in (("min", min), ("max", max)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            # numbers.Real takes NumPy's scalars (np.float32(-1)) and
+            # fractions too; bool is an int but no bound
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+            # stored as Python's int or float, which torch.clip, pickling and
+            # TorchScript attributes all take
+            if type(value) not in (int, float):
+                value = int(value) if isinstance(value, numbers.Integral) else float(value)
+            bounds.append(value)
+        min, max = bounds
         if min > max:
             raise ValueError(f"min must be <= max, got min={min}, max={max}")
         self.min = min
