@@ -163,6 +163,32 @@ def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
         assert torch.equal(fwad.unpack_dual(compiled(fwad.make_dual(x, t))).tangent, want)
 
 
+def test_operator_keeps_the_tangent_where_compiled_code_opens_the_dual_level():
+    # Dynamo's graph enters the dual level without forward_ad's Python
+    # record of it (torch._functorch.predispatch), and so does a bare
+    # torch._C._enter_dual_level: the operator's autograd kernel asked that
+    # record and ran without the jvp, so the tangent came out None (a review
+    # found it)
+    import torch.autograd.forward_ad as fwad
+
+    def tangent(x, t):
+        with fwad.dual_level():
+            return fwad.unpack_dual(torch.ops.gelu.gelu(fwad.make_dual(x, t), "none")).tangent
+
+    x, t = torch.tensor([-3.0, -0.75, 0.5, 2.0]), torch.ones(4)
+    want = torch.ops.gelu.gelu_backward(t, x, "none")
+    for backend in ("eager", "aot_eager"):
+        torch._dynamo.reset()
+        got = torch.compile(tangent, backend=backend, fullgraph=True)(x, t)
+        assert got is not None and torch.equal(got, want), backend
+    level = torch._C._enter_dual_level()
+    try:
+        y = torch.ops.gelu.gelu(torch._make_dual(x, t, level=level), "none")
+        assert torch.equal(torch._unpack_dual(y, level).tangent, want)
+    finally:
+        torch._C._exit_dual_level(level=level)
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_torch_export_keeps_the_custom_op(strict):
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), gt.GELU("tanh"))

@@ -285,6 +285,52 @@ def test_transformer_encoder_layers_call_gelu_torch_at_inference(monkeypatch, bu
     assert all("fused inference path" in text for text in texts)
 
 
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors is in prototype stage:UserWarning")
+def test_layers_patched_one_by_one_still_take_nested_batches():
+    # patching each layer rather than the encoder leaves the encoder packing
+    # padded batches into nested tensors (it decided at construction), which
+    # the layers' unfused path now hands to gt.GELU: that must compute them
+    # (component by component) and not fail (a review found the TypeError)
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, activation=torch.nn.GELU(), batch_first=True,
+                                             dropout=0.0)
+    encoder = torch.nn.TransformerEncoder(layer, 2).eval()
+    for each in encoder.layers:
+        gt.patch(each)
+    assert encoder.use_nested_tensor
+    x = torch.randn(2, 5, 16)
+    padding = torch.tensor([[False] * 5, [False] * 3 + [True] * 2])
+    with torch.no_grad():
+        y = encoder(x, src_key_padding_mask=padding)
+        encoder.use_nested_tensor = False   # the same layers on padded tensors
+        want = encoder(x, src_key_padding_mask=padding)
+    assert torch.allclose(y[0], want[0], atol=1e-6) and torch.allclose(y[1, :3], want[1, :3], atol=1e-6)
+
+
+def test_modules_hidden_by_an_attribute_are_left_alone():
+    # TransformerDecoderLayer.__setstate__ sets activation = F.relu on every
+    # copy (so in every nn.Transformer and nn.TransformerDecoder), hiding the
+    # nn.GELU it was built with: the decoder runs ReLU.  Replacing the
+    # module unhid it, and patch changed what the model computes
+    torch.manual_seed(0)
+    model = torch.nn.Transformer(16, 2, 1, 1, 32, dropout=0.0, activation=torch.nn.GELU(),
+                                 batch_first=True).eval()
+    decoder_layer = model.decoder.layers[0]
+    assert decoder_layer.activation is F.relu
+    src, tgt = torch.randn(2, 5, 16), torch.randn(2, 4, 16)
+    with torch.no_grad():
+        before = model(src, tgt)
+    report = gt.patch(model)
+    assert decoder_layer.activation is F.relu
+    skipped = {e.name: e.reason for e in report.skipped}
+    assert "never called" in skipped["decoder.layers.0.activation"]
+    assert "relu" in skipped["decoder.layers.0.activation"]
+    assert [e.name for e in report.replaced] == ["encoder.layers.0.activation"]
+    with torch.no_grad():
+        after = model(src, tgt)
+    assert torch.allclose(before, after, atol=1e-5)
+
+
 def test_transformer_layer_with_the_gelu_string_is_left_alone():
     # activation="gelu" stores F.gelu, a function: no module to replace
     # (documented: build the layer with activation=torch.nn.GELU())

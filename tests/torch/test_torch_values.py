@@ -153,14 +153,28 @@ def test_non_dense_layouts_name_input_and_layout(make):
         torch.ops.gelu.gelu_backward(x, x, "none")
 
 
-def test_nested_tensors_are_refused_by_name():
-    # strided nested tensors have layout torch.strided too
+def test_nested_tensors_are_computed_component_by_component():
+    # as F.gelu computes them (a TransformerEncoder packs padded batches into
+    # one at inference); the operators themselves take dense tensors only
     with warnings.catch_warnings():   # "nested tensors are in prototype stage"
         warnings.simplefilter("ignore", UserWarning)
-        nested = torch.nested.nested_tensor([torch.randn(2, 3), torch.randn(4, 3)])
-    for x in (nested, nested.transpose(1, 2), nested.detach().requires_grad_()):
-        with pytest.raises(TypeError, match="input must be a dense tensor, got a nested tensor"):
-            gt.gelu(x)
+        parts = [torch.randn(2, 3) * 4, torch.randn(4, 3) * 4]
+        strided = torch.nested.nested_tensor(parts)
+        jagged = torch.nested.nested_tensor(parts, layout=torch.jagged)
+        for approximate in ("none", "tanh"):
+            for x in (strided, strided.transpose(1, 2), jagged):
+                y = gt.gelu(x, approximate=approximate)
+                assert y.is_nested and y.layout == x.layout
+                for got, part in zip(y.unbind(), x.unbind()):
+                    assert torch.equal(got, gt.gelu(part.contiguous(), approximate=approximate))
+            leaf = strided.detach().requires_grad_()
+            gt.gelu(leaf, approximate=approximate).to_padded_tensor(0.0).sum().backward()
+            for got, part in zip(leaf.grad.unbind(), parts):
+                assert torch.equal(got, torch.ops.gelu.gelu_backward(torch.ones_like(part), part, approximate))
+        empty = torch.nested.nested_tensor([])
+        assert gt.gelu(empty).is_nested
+        with pytest.raises(TypeError, match="x must be a dense tensor, got a nested tensor"):
+            torch.ops.gelu.gelu_backward(strided, strided, "none")
 
 
 def test_modes_see_the_operator():

@@ -81,6 +81,10 @@ def _define(name: str, schema: str, any_device, cpu, fake) -> torch._ops.OpOverl
     # CompositeExplicitAutograd: every backend without a kernel of its own,
     # below autograd (the Autograd kernel is registered separately).
     _LIB.impl(name, any_device, "CompositeExplicitAutograd")
+    # nested tensors have backends of their own, which that alias leaves
+    # out: the same kernel, whose checks refuse them by name
+    for nested in ("NestedTensorCPU", "NestedTensorCUDA"):
+        _LIB.impl(name, any_device, nested)
     _LIB.impl(name, cpu, "CPU")
     torch.library.register_fake(f"gelu::{name}", fake, lib=_LIB)
     return getattr(torch.ops.gelu, name).default
@@ -247,6 +251,19 @@ _set_single_level_allowed = torch._C._functorch.set_single_level_autograd_functi
 _any_requires_grad = torch._C._any_requires_grad
 
 
+def _has_tangent(args) -> bool:
+    """Whether a tensor among ``args`` carries a forward-mode tangent
+    (level 0: forward_ad does not nest levels).  Only dense tensors are
+    asked (_unpack_dual fails on nested, sparse and mkldnn ones): the
+    kernels below refuse the others by name."""
+    return any(isinstance(a, Tensor) and a.layout is _strided and not a.is_nested
+               and _unpack_dual(a, 0).tangent is not None for a in args)
+
+
+_unpack_dual = torch._unpack_dual
+_strided = torch.strided
+
+
 def _autograd_kernel(op, function):
     """The Autograd-key kernel of ``op``: ``function`` wherever a derivative
     may be wanted, else ``op`` below autograd directly (as torch.library's
@@ -277,9 +294,11 @@ def _autograd_kernel(op, function):
                 return apply(keyset, modes, *args)
             finally:
                 _set_single_level_allowed(allowed)
-        # forward_ad's dual tensors need not require grad: inside a dual
-        # level the Function decides (it processes tangents where there are any)
-        if (_is_grad_enabled() and _any_requires_grad(*args)) or _fwad._current_level >= 0:
+        # forward_ad's dual tensors need not require grad: where an argument
+        # carries a tangent the Function decides.  Asked of the tensors, not
+        # of forward_ad's _current_level: code compiled by Dynamo enters its
+        # dual level without that Python global (the tangent was dropped).
+        if (_is_grad_enabled() and _any_requires_grad(*args)) or _has_tangent(args):
             return apply(keyset, None, *args)
         return _redispatch(op, keyset, None, *args)
 

@@ -262,9 +262,13 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
     (``x*sigmoid(1.702x)`` is not one of gelu's variants), subclasses of
     ``torch.nn.GELU``, any other class with "gelu" in its name, Hugging Face
     modules whose ``forward`` or ``act`` was changed, modules with hooks,
-    parameters or buffers, and ``model`` itself (a module cannot replace
-    itself in place). Functional calls such as ``F.gelu`` inside a
-    ``forward`` are not modules and are not changed.
+    parameters or buffers, modules hidden by an instance attribute of the
+    same name on their parent (never called: ``nn.TransformerDecoderLayer``
+    sets ``activation = F.relu`` that way on every copy and unpickling,
+    whatever it was built with, so every ``nn.Transformer``'s decoder runs
+    ReLU), and ``model`` itself (a module cannot replace itself in place).
+    Functional calls such as ``F.gelu`` inside a ``forward`` are not modules
+    and are not changed.
 
     A TorchScript module (from ``torch.jit.script`` or ``torch.jit.trace``),
     the model or a submodule, is left as it is and listed, not entered: patch
@@ -350,6 +354,17 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
                            "torch.jit.script or torch.jit.trace")
             if verdict is None:
                 continue
+            if child_name in vars(parent):
+                # an instance attribute of the same name hides the module:
+                # parent.<name> is that, and the module is never called.
+                # PyTorch's TransformerDecoderLayer.__setstate__ does this
+                # on every deepcopy and unpickle (so inside every
+                # nn.Transformer and nn.TransformerDecoder): it sets
+                # activation = F.relu whatever was built.  Replacing the
+                # module would unshadow it and change what the model computes.
+                hidden = vars(parent)[child_name]
+                verdict = (f"never called: its parent's attribute {child_name!r} "
+                           f"({getattr(hidden, '__qualname__', type(hidden).__name__)}) hides it")
             path = f"{parent_name}.{child_name}" if parent_name else child_name
             found.append((path, parent, child_name, child, _guarded(child, verdict)))
 

@@ -70,6 +70,15 @@ def _differentiating(x: torch.Tensor) -> bool:
             or _peek_interpreter_stack() is not None)
 
 
+def _nested(input: torch.Tensor, approximate: str) -> torch.Tensor:
+    """gelu of a nested tensor: of each component, nested again in the same
+    layout (autograd flows through unbind and as_nested_tensor)."""
+    parts = [gelu(t, approximate=approximate) for t in input.unbind()]
+    if not parts:
+        return input.clone()
+    return torch.nested.as_nested_tensor(parts, layout=input.layout)
+
+
 def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     """Apply GELU elementwise, with the signature and meaning of ``F.gelu``.
 
@@ -112,6 +121,9 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     operations with the same cancellation-free formulas (erfc, sigmoid, the
     Mills ratio): not fused, and in the far left tail less accurate than the
     CPU kernels (relative error grows like ``x**2`` ulp).
+
+    Nested tensors (``torch.nested``, either layout) are computed component
+    by component and nested again in their layout, as ``F.gelu`` does.
 
     Reverse mode (``backward``, double backward) and ``torch.compile``
     (with ``fullgraph=True``) are supported; the backward calls the fused
@@ -171,6 +183,12 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # active TorchFunctionModes (as for F.gelu): symbolic tracing
         # records this function itself.
         return _handle_torch_function(gelu, (input,), input, approximate=approximate)
+    if isinstance(input, torch.Tensor) and input.is_nested:
+        # Component by component, as F.gelu does: the kernels take one
+        # dense array, and a TransformerEncoder at inference packs padded
+        # batches into a nested tensor for its layers.
+        _checks.approximate(approximate)
+        return _nested(input, approximate)
     _checks.tensor(input, "input")
     _checks.approximate(approximate)
     if _tracing_state() is not None:
