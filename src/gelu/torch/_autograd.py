@@ -248,13 +248,15 @@ def _plain_cpu_function(approximate, dtype, forward_index, backward_index, loop)
             # dtype, shape and strides after the forward (not its type,
             # device or layout).  A zero-tensor gradient (sgn's backward
             # sends one) has no memory to read: the operator takes it, as
-            # _plain says.  Anything else is _vjp's to sort out.
+            # _plain says (x passed that test in the forward; a zero tensor
+            # put there since, through x.data, gets the kernel call's
+            # ValueError).  Anything else is _vjp's to sort out.
             (x,) = ctx.saved_tensors
             if (type(grad) is _Tensor and not _is_grad_enabled() and grad.dtype is dtype
                     and x.dtype is dtype and grad.layout is _strided and grad.is_cpu
                     and grad.is_contiguous() and x.is_contiguous() and grad.shape == x.shape
                     and not grad.is_neg() and not x.is_neg() and not grad._is_zerotensor()
-                    and not x._is_zerotensor() and _peek_interpreter_stack() is None
+                    and _peek_interpreter_stack() is None
                     and not dispatch_modes()):
                 out = _empty_like(x)
                 try:
