@@ -217,11 +217,13 @@ partial_overlap16(const char *a, const char *b, npy_intp n)
 
 /* The kernel set's float16 function on m elements, as half_range needs
  * it: the whole vectors of 16 in place, the last m % 16 through a copy
- * padded with zeros (whose results are exact zeros, raise nothing and are
- * dropped).  The avx512 set's function would hand those last few to its
- * float32 function, whose frame then sits on its own on the stack: 24 KiB
- * more for float16 (docs/speed.md, "Stack").  Returns the elements left,
- * their indices in redo, as the float16 function does. */
+ * padded with zeros (their lanes' results are dropped; the float16
+ * function raises no flag for them: it drops its float32 arithmetic's
+ * flags and raises underflow only for tiny results).  The avx512 set's
+ * function leaves the last n % 16 of a call to the caller, one by one
+ * (its float32 function, called from inside it, would stack 24 KiB more:
+ * docs/speed.md, "Stack").  Returns the elements left, their indices in
+ * redo, as the float16 function does. */
 static ptrdiff_t
 half_f16(const loop_call *c, const char *x, const char *g, char *out, npy_intp m, int32_t *redo)
 {

@@ -331,6 +331,35 @@ def test_modules_hidden_by_an_attribute_are_left_alone():
     assert torch.allclose(before, after, atol=1e-5)
 
 
+def test_hiding_by_a_class_attribute_and_caching_in_the_instance():
+    # a class attribute of the child's name hides it as an instance one
+    # does; the child itself kept in the instance's __dict__ does not
+    class Hidden(torch.nn.Module):
+        act = staticmethod(F.relu)
+
+        def __init__(self):
+            super().__init__()
+            self.act = torch.nn.GELU()
+
+        def forward(self, x):
+            return self.act(x)
+
+    class Cached(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.act = torch.nn.GELU()
+            self.__dict__["act"] = self._modules["act"]
+
+        def forward(self, x):
+            return self.act(x)
+
+    hidden, cached = Hidden(), Cached()
+    report = gt.patch(torch.nn.Sequential(hidden, cached))
+    assert [e.name for e in report.skipped] == ["0.act"] and "relu" in report.skipped[0].reason
+    assert [e.name for e in report.replaced] == ["1.act"]
+    assert type(cached._modules["act"]) is gt.GELU
+
+
 def test_transformer_layer_with_the_gelu_string_is_left_alone():
     # activation="gelu" stores F.gelu, a function: no module to replace
     # (documented: build the layer with activation=torch.nn.GELU())

@@ -1085,8 +1085,7 @@ static GELU_ALWAYS_INLINE __mmask16 f16_tiny_checked16(__mmask16 valid, __m512 r
 }
 #endif
 
-/* The float16 functions of the avx2 and baseline sets (the avx512 set's,
- * f16_table_loop below, hand f16_last only their last n % 16 elements).
+/* The float16 functions of the avx2 and baseline sets.
  * Blocks of TBLOCK: widen x (and g) into local float32 buffers, run the
  * float32 function there, round into out where f16_round_checked allows,
  * list the rest in redo.  Every read of x and g happens before the block's
@@ -1095,25 +1094,20 @@ static GELU_ALWAYS_INLINE __mmask16 f16_tiny_checked16(__mmask16 valid, __m512 r
  * floating-point flags are dropped: the caller's conversions raise the
  * flags of the results it computes, and this raises underflow for the
  * F16_TINY ones, as NumPy's conversion of the exact result would. */
-typedef struct {
-    float *xb, *gb, *rb;    /* x, g widened; the float32 results */
-    uint16_t *hb;           /* the results rounded */
-    unsigned char *ok;      /* f16_round_checked's verdicts */
-} f16_buffers;
-
-/* f16_blocks in blocks of `block` elements, with buffers of that size. */
-static GELU_ALWAYS_INLINE ptrdiff_t f16_blocks_in(ptrdiff_t block, f16_buffers buf, gelu_array_fn f32fn,
-                                                  const uint16_t *x, const uint16_t *g, uint16_t *out,
-                                                  ptrdiff_t n, int32_t *redo) {
-    float *xb = buf.xb, *gb = buf.gb, *rb = buf.rb;
-    uint16_t *hb = buf.hb;
-    unsigned char *ok = buf.ok;
+#ifndef GELU_F32_TABLE_AVX512
+static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
+                            ptrdiff_t n, int32_t *redo) {
+    _Alignas(64) float xb[TBLOCK];
+    _Alignas(64) float gb[TBLOCK];
+    _Alignas(64) float rb[TBLOCK];
+    uint16_t hb[TBLOCK];
+    unsigned char ok[TBLOCK];
     ptrdiff_t nredo = 0;
     int tiny = 0;
     fexcept_t flags;
     fegetexceptflag(&flags, FE_ALL_EXCEPT);
-    for (ptrdiff_t b = 0; b < n; b += block) {
-        ptrdiff_t k = n - b < block ? n - b : block;
+    for (ptrdiff_t b = 0; b < n; b += TBLOCK) {
+        ptrdiff_t k = n - b < TBLOCK ? n - b : TBLOCK;
         widen16(f16_widen, x + b, g != NULL ? g + b : NULL, xb, gb, k);
         f32fn(xb, g != NULL ? gb : NULL, rb, k);
         unsigned all_ok = 1;
@@ -1140,28 +1134,9 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_blocks_in(ptrdiff_t block, f16_buffers b
     return nredo;
 }
 
-#ifndef GELU_F32_TABLE_AVX512
-static ptrdiff_t f16_blocks(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
-                            ptrdiff_t n, int32_t *redo) {
-    _Alignas(64) float xb[TBLOCK], gb[TBLOCK], rb[TBLOCK];
-    uint16_t hb[TBLOCK];
-    unsigned char ok[TBLOCK];
-    return f16_blocks_in(TBLOCK, (f16_buffers){xb, gb, rb, hb, ok}, f32fn, x, g, out, n, redo);
-}
 #endif
 
 #ifdef GELU_F32_TABLE_AVX512
-/* f16_blocks for the avx512 set's last n < 16 elements: buffers of 16, so
- * that the float32 function it calls does not stack its frame on another
- * TBLOCK's worth of buffers (docs/speed.md, "Stack"). */
-static GELU_NOINLINE ptrdiff_t f16_last(gelu_array_fn f32fn, const uint16_t *x, const uint16_t *g, uint16_t *out,
-                                        ptrdiff_t n, int32_t *redo) {
-    _Alignas(64) float xb[16], gb[16], rb[16];
-    uint16_t hb[16];
-    unsigned char ok[16];
-    return f16_blocks_in(16, (f16_buffers){xb, gb, rb, hb, ok}, f32fn, x, g, out, n, redo);
-}
-
 /* 16 float16 at p widened to float32 (exact; vcvtph2ps raises no flag). */
 static GELU_ALWAYS_INLINE __m512 f16_load16(const uint16_t *p) {
     return _mm512_cvt_roundph_ps(_mm256_loadu_si256((const __m256i *)p), _MM_FROUND_NO_EXC);
@@ -1293,12 +1268,12 @@ static GELU_ALWAYS_INLINE ptrdiff_t f16_table_loop(const gelu_f32_table *t, cons
         fesetexceptflag(&flags, FE_ALL_EXCEPT);
     if (tiny)
         feraiseexcept(FE_UNDERFLOW);
-    if (n16 < n) {
-        ptrdiff_t more = f16_last(f32fn, x + n16, g != NULL ? g + n16 : NULL, out + n16, n - n16, redo + nredo);
-        for (ptrdiff_t i = 0; i < more; i++)
-            redo[nredo + i] += (int32_t)n16;
-        nredo += more;
-    }
+    /* The last n % 16 are left to the caller, which computes them one by
+     * one (the glue hands this whole vectors and pads the rest to one:
+     * half_f16 in _ufuncs.c).  Calling f32fn for them from here would put
+     * its frame on top of this one, 24 KiB more stack (docs/speed.md, "Stack"). */
+    for (ptrdiff_t i = n16; i < n; i++)
+        redo[nredo++] = (int32_t)i;
     return nredo;
 }
 

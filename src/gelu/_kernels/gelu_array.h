@@ -61,7 +61,8 @@ typedef struct {
      * gelu_array.c; it raises FE_UNDERFLOW where NumPy's conversion of the
      * exact result would, for the results below 2^-14 it rounds itself).
      * Returns how many elements
-     * it left to the caller, their indices in redo (room for n; n < 2^31:
+     * it left to the caller (in the avx512 set also the last n % 16),
+     * their indices in redo (room for n; n < 2^31:
      * int32 keeps the caller's list small on its stack), with their out[i]
      * not written: the caller computes those with narrow_* below. */
     gelu_f16_fn f16[GELU_N_FUNCS];

@@ -28,7 +28,7 @@ def tensor(value: object, name: str = "input") -> torch.Tensor:
         # a nested tensor can have the strided layout too; its components
         # are not one array of the kernels' kind
         raise TypeError(f"{name} must be a dense tensor, got a nested tensor; "
-                        f"apply gelu to each component, or use torch.nn.functional.gelu")
+                        f"gelu.torch.gelu and gelu.torch.GELU take nested tensors")
     if value.layout != torch.strided:
         # sparse and mkldnn layouts: the kernels read dense memory
         raise TypeError(f"{name} must be a dense (torch.strided) tensor, got layout {value.layout}; "

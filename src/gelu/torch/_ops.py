@@ -256,12 +256,16 @@ def _has_tangent(args) -> bool:
     (level 0: forward_ad does not nest levels).  Only dense tensors are
     asked (_unpack_dual fails on nested, sparse and mkldnn ones): the
     kernels below refuse the others by name."""
-    return any(isinstance(a, Tensor) and a.layout is _strided and not a.is_nested
-               and _unpack_dual(a, 0).tangent is not None for a in args)
+    # _unpack_dual is an operator (aten.alias underneath): hidden from
+    # dispatch modes, make_fx and subclasses, which must see only ours
+    with _no_python_dispatch():
+        return any(isinstance(a, Tensor) and a.layout is _strided and not a.is_nested
+                   and _unpack_dual(a, 0).tangent is not None for a in args)
 
 
 _unpack_dual = torch._unpack_dual
 _strided = torch.strided
+_no_python_dispatch = torch._C._DisableTorchDispatch
 
 
 def _autograd_kernel(op, function):

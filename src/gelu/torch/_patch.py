@@ -10,6 +10,7 @@ untouched and listed in the report.
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 
 import torch
@@ -230,6 +231,21 @@ def _unfuse(model: torch.nn.Module, layers: dict) -> None:
             m.use_nested_tensor = False
 
 
+def _hiding_attribute(parent: torch.nn.Module, name: str, child: torch.nn.Module):
+    """What ``parent.<name>`` is, where that is not ``child``: an instance
+    attribute or a class attribute (a property too) of that name comes
+    before the submodule in attribute lookup.  None where it is the child."""
+    if name in vars(parent) and vars(parent)[name] is not child:
+        value = vars(parent)[name]
+    elif any(name in vars(cls) for cls in type(parent).__mro__):
+        value = inspect.getattr_static(parent, name)
+    else:
+        return None
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None)
+    return f"{module}.{qualname}" if module and qualname else repr(value)
+
+
 def _guarded(m: torch.nn.Module, verdict):
     # A mapped module must be a pure function: hooks would be lost and any
     # parameter or buffer would vanish from the state_dict.
@@ -354,7 +370,8 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
                            "torch.jit.script or torch.jit.trace")
             if verdict is None:
                 continue
-            if child_name in vars(parent):
+            hidden = _hiding_attribute(parent, child_name, child)
+            if hidden is not None:
                 # an instance attribute of the same name hides the module:
                 # parent.<name> is that, and the module is never called.
                 # PyTorch's TransformerDecoderLayer.__setstate__ does this
@@ -362,9 +379,8 @@ def patch(model: torch.nn.Module, *, dry_run: bool = False) -> PatchReport:
                 # nn.Transformer and nn.TransformerDecoder): it sets
                 # activation = F.relu whatever was built.  Replacing the
                 # module would unshadow it and change what the model computes.
-                hidden = vars(parent)[child_name]
-                verdict = (f"never called: its parent's attribute {child_name!r} "
-                           f"({getattr(hidden, '__qualname__', type(hidden).__name__)}) hides it")
+                verdict = (f"never called: its parent's attribute {child_name!r} is "
+                           f"{hidden}, which the parent uses instead")
             path = f"{parent_name}.{child_name}" if parent_name else child_name
             found.append((path, parent, child_name, child, _guarded(child, verdict)))
 

@@ -71,10 +71,18 @@ def _differentiating(x: torch.Tensor) -> bool:
 
 
 def _nested(input: torch.Tensor, approximate: str) -> torch.Tensor:
-    """gelu of a nested tensor: of each component, nested again in the same
-    layout (autograd flows through unbind and as_nested_tensor)."""
+    """gelu of a nested tensor.  Jagged: of its values, one dense tensor,
+    put back on the same offsets and lengths, so the result keeps the
+    input's ragged dimension (a residual ``x + gelu(x)`` needs it) and
+    autograd, double backward and torch.compile see plain tensor code.
+    Strided (no values view): of each component, nested again."""
+    if input.layout == torch.jagged:
+        return torch.nested.nested_tensor_from_jagged(
+            gelu(input.values(), approximate=approximate), input.offsets(), lengths=input.lengths(),
+            jagged_dim=input._ragged_idx)
     parts = [gelu(t, approximate=approximate) for t in input.unbind()]
-    if not parts:
+    if not parts:   # no component to check the dtype of: an empty one
+        _checks.tensor(torch.empty(0, dtype=input.dtype), "input")
         return input.clone()
     return torch.nested.as_nested_tensor(parts, layout=input.layout)
 
