@@ -293,6 +293,26 @@ def test_each_result_is_the_elements_own_at_every_length_and_position(f, isa):
             np.testing.assert_array_equal(bits(got), bits(alone), err_msg=f"n = {n}, density {density}")
 
 
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("f", UFUNCS, ids=ids)
+def test_each_float16_result_is_the_elements_own_at_every_length(f, isa):
+    # float16 goes in chunks of 2048, each as whole vectors of 16 plus the
+    # last n % 16 padded to one vector with zeros (_ufuncs.c, half_f16),
+    # and elements whose rounding is not sure (or NaN, overflow) are
+    # recomputed one by one: each result must still be the element's own,
+    # wherever it sits.  inputs() walks the float16 bit patterns.
+    gelu._set_isa(isa)
+    gelu.set_num_threads(1)
+    pool_x, pool_g = inputs(np.float16, 8192, seed=4)
+    rng = np.random.default_rng(4)
+    for n in list(range(0, 41)) + [2047, 2048, 2049, 2048 + 15, 2048 + 17, 4096 + 7]:
+        pick = rng.permutation(pool_x.size)[:n]
+        x, g = pool_x[pick], pool_g[pick]
+        got = compute(f, x, g)
+        alone = np.array([compute(f, x[i:i + 1], g[i:i + 1])[0] for i in range(n)], np.float16)
+        np.testing.assert_array_equal(bits(got), bits(alone), err_msg=f"n = {n}")
+
+
 # --- floating-point flags ---------------------------------------------------
 
 
