@@ -1,6 +1,6 @@
-"""torch.compile: the custom ops trace with no graph break and compiled
-models give eager's values and gradients; transforms that custom ops cannot
-support under compile fail loudly instead of returning wrong tangents."""
+"""torch.compile: the custom ops trace with no graph break, and compiled
+models, torch.func transforms and forward-mode AD give eager's values,
+gradients and tangents."""
 
 import pytest
 
@@ -96,17 +96,24 @@ def test_vmap_inside_compile():
     assert torch.equal(f(x), gt.gelu(x, approximate="tanh"))
 
 
-def test_jvp_inside_compile_fails_loudly_or_falls_back():
+def test_func_transforms_of_gelu_inside_compile():
+    # gt.gelu under compile is the operator, which carries its own jvp and
+    # vjp formulas: these used to be refused (the operator had none)
+    x, t = torch.linspace(-3, 3, 7), torch.linspace(0.5, 1.0, 7)
+
     def tangent(x, t):
         return torch.func.jvp(gt.gelu, (x,), (t,))[1]
 
-    x, t = torch.linspace(-3, 3, 7), torch.ones(7)
-    want = torch.ops.gelu.gelu_backward(t, x, "none")
-    with pytest.raises(RuntimeError, match="gelu.torch.gelu inside torch.func"):
-        torch.compile(tangent, backend="aot_eager", fullgraph=True)(x, t)
-    torch._dynamo.reset()
-    # Without fullgraph Dynamo runs the frame eagerly: right values.
-    assert torch.equal(torch.compile(tangent, backend="aot_eager")(x, t), want)
+    def gradient(x):
+        return torch.func.grad(lambda v: gt.gelu(v).sum())(x)
+
+    for backend in ("eager", "aot_eager"):
+        torch._dynamo.reset()
+        got = torch.compile(tangent, backend=backend, fullgraph=True)(x, t)
+        assert torch.equal(got, torch.ops.gelu.gelu_backward(t, x, "none")), backend
+        torch._dynamo.reset()
+        got = torch.compile(gradient, backend=backend, fullgraph=True)(x)
+        assert torch.equal(got, torch.ops.gelu.gelu_backward(torch.ones_like(x), x, "none")), backend
 
 
 def test_the_operator_inside_compiled_func_transforms():
@@ -128,12 +135,12 @@ def test_the_operator_inside_compiled_func_transforms():
     assert torch.equal(compiled(x), torch.ops.gelu.gelu_backward(torch.ones_like(x), x, "tanh"))
 
 
-def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
-    # torch.autograd.forward_ad's dual tensors: the compiled custom op has no
-    # forward-mode formula, so its tangent used to be dropped (None) silently;
-    # now the call runs eagerly behind a graph break (as F.gelu's tangent
-    # comes out with these backends; inductor drops every tangent, F.gelu's
-    # too), and fullgraph=True fails on that break
+def test_forward_ad_inside_compile_keeps_the_tangent():
+    # torch.autograd.forward_ad's dual tensors through a compiled function:
+    # the tangent used to be dropped (None) silently, then a graph break ran
+    # the call eagerly (and made fullgraph=True fail inside any dual level);
+    # the operator now carries the jvp itself (inductor drops every tangent
+    # that comes from outside the compiled function, F.gelu's too)
     import torch.autograd.forward_ad as fwad
 
     def doubled(u):
@@ -141,26 +148,14 @@ def test_forward_ad_inside_compile_breaks_the_graph_and_keeps_the_tangent():
 
     x, t = torch.tensor([-1.0, 0.5, 2.0]), torch.ones(3)
     want = 2 * torch.ops.gelu.gelu_backward(t, x, "none")
-    with fwad.dual_level():
-        with pytest.raises(RuntimeError, match="disable"):
-            torch.compile(doubled, backend="eager", fullgraph=True)(fwad.make_dual(x, t))
     for backend in ("eager", "aot_eager"):
         torch._dynamo.reset()
+        compiled = torch.compile(doubled, backend=backend, fullgraph=True)
+        assert torch.equal(compiled(x), 2 * gt.gelu(x))   # compiled outside the dual level
         with fwad.dual_level():
-            y = torch.compile(doubled, backend=backend)(fwad.make_dual(x, t))
+            y = compiled(fwad.make_dual(x, t))
             assert torch.equal(fwad.unpack_dual(y).tangent, want), backend
-    # inside a dual level Dynamo cannot tell a plain input from a dual one:
-    # the graph break is taken for both, so plain inputs give F.gelu's values
-    # without fullgraph
-    torch._dynamo.reset()
-    with fwad.dual_level():
-        assert torch.equal(torch.compile(doubled, backend="eager")(x), 2 * gt.gelu(x))
-    # a graph compiled outside the dual level is not reused inside it
-    torch._dynamo.reset()
-    compiled = torch.compile(doubled, backend="eager")
-    assert torch.equal(compiled(x), 2 * gt.gelu(x))
-    with fwad.dual_level():
-        assert torch.equal(fwad.unpack_dual(compiled(fwad.make_dual(x, t))).tangent, want)
+            assert torch.equal(compiled(x), 2 * gt.gelu(x))   # a plain input inside it
 
 
 def test_operator_keeps_the_tangent_where_compiled_code_opens_the_dual_level():

@@ -3,31 +3,10 @@ from __future__ import annotations
 
 import torch
 import torch.autograd.forward_ad as _fwad
-from torch._C._functorch import CInterpreter, TransformType
-from torch._functorch import pyfunctorch
 
 from . import _autograd, _checks, _cpu, _ops
 
 __all__ = ["gelu"]
-
-_AD_TRANSFORMS = (TransformType.Grad, TransformType.Jvp)
-
-
-def _functorch_ad_active() -> bool:
-    """True inside a torch.func grad/jvp transform (at any depth of nesting).
-
-    Dynamo traces this walk over functorch's interpreter stack; eager code
-    never needs it.
-    """
-    top = torch._C._functorch.peek_interpreter_stack()
-    if not isinstance(top, CInterpreter):
-        return False
-    interpreter = pyfunctorch.coerce_cinterpreter(top)
-    if interpreter.key() in _AD_TRANSFORMS:
-        return True
-    with interpreter.lower():
-        return _functorch_ad_active()
-
 
 _peek_interpreter_stack = torch._C._functorch.peek_interpreter_stack
 _is_grad_enabled = torch.is_grad_enabled
@@ -48,19 +27,6 @@ _function_mode_on = torch._C._is_torch_function_mode_enabled
 _dispatch_stack = torch._C._len_torch_dispatch_stack
 _key_included = torch._C._dispatch_tls_is_dispatch_key_included
 _PRE_DISPATCH = torch._C.DispatchKey.PreDispatch   # make_fx(pre_dispatch=True)'s modes (_autograd.dispatch_modes)
-
-
-_eager_gelu = None
-
-
-def _eager_outside_compile():
-    """``_autograd.gelu`` behind ``torch.compiler.disable``: a graph break
-    that runs it eagerly, forward-mode formula included (made on first use,
-    which is under torch.compile, where Dynamo is loaded anyway)."""
-    global _eager_gelu
-    if _eager_gelu is None:
-        _eager_gelu = torch.compiler.disable(_autograd.gelu, recursive=True)
-    return _eager_gelu
 
 
 def _differentiating(x: torch.Tensor) -> bool:
@@ -138,18 +104,13 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     ``gelu_backward`` kernel and the double backward the second-derivative
     kernel. Third derivatives raise ``NotImplementedError``.
 
-    In eager mode the ``torch.func`` transforms work too: ``grad``, ``vmap``,
-    ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``. Inside
-    ``torch.compile``, ``vmap`` works but ``torch.func.grad``/``jvp`` (and
-    everything built on them) are refused: the traced call raises, so with
-    ``fullgraph=True`` compilation fails loudly and without it Dynamo falls
-    back to eager mode for that frame, which computes correctly. (The
-    operator itself, ``torch.ops.gelu.gelu(input, approximate)``, carries
-    forward- and reverse-mode formulas and works there.) Inside a
-    ``torch.autograd.forward_ad.dual_level()`` the compiled call breaks the
-    graph and runs the eager function, tangent included; with
-    ``fullgraph=True`` that graph break fails compilation, even for an input
-    without a tangent (Dynamo's traced tensors carry none, so it cannot tell).
+    The ``torch.func`` transforms work too, eagerly and under
+    ``torch.compile`` (``fullgraph=True`` included): ``grad``, ``vmap``,
+    ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``, and
+    ``torch.autograd.forward_ad``'s dual tensors, whether the dual level is
+    entered inside the compiled function or around it (the inductor backend
+    drops a tangent that comes from outside the compiled function, as it
+    does ``F.gelu``'s).
 
     Examples
     --------
@@ -205,23 +166,9 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # the direct kernel call would bypass the tracer.
         return _ops.gelu(input, approximate)
     if torch.compiler.is_compiling():
-        # Dynamo cannot trace the jvp of the eager autograd.Function; the
-        # operator's registered autograd serves the compiled graph.
-        if _fwad._current_level >= 0 and not _functorch_ad_active():
-            # forward_ad's dual tensors: the eager autograd.Function, out of
-            # Dynamo's reach (a frame Dynamo falls back on still has the
-            # frames it calls traced, which would drop the tangent).  Dynamo
-            # traces fake tensors without tangents, so it cannot tell a dual
-            # input from a plain one: every call inside a dual level takes
-            # this graph break (loud under fullgraph=True, not silent).
-            return _eager_outside_compile()(input, approximate)
-        if _functorch_ad_active():
-            raise NotImplementedError(
-                "gelu.torch.gelu inside torch.func.grad/jvp (or jacfwd, jacrev, "
-                "hessian) under torch.compile is not supported; call it outside "
-                "torch.compile, or call the operator torch.ops.gelu.gelu(input, "
-                "approximate), which supports them"
-            )
+        # Dynamo cannot trace the eager autograd.Function's jvp; the
+        # operator carries its own autograd kernels (reverse and forward
+        # mode, the torch.func transforms included), which serve the graph.
         return _ops.gelu(input, approximate)
     if not _differentiating(input):
         return _ops.gelu(input, approximate)   # inference, but not on a plain CPU tensor
