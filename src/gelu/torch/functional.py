@@ -138,14 +138,22 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         plain = _PLAIN_CPU.get((approximate, input.dtype))
         if (plain is not None and _fwad._current_level < 0 and _peek_interpreter_stack() is None
                 and _tracing_state() is None and not _is_compiling() and not _dispatch_stack()
-                and not _key_included(_PRE_DISPATCH) and not input._is_zerotensor()):
+                and not _key_included(_PRE_DISPATCH)):
             if not (input.requires_grad and _is_grad_enabled()):
                 if input.is_contiguous() and not input.is_neg():
                     out = _empty_like(input)
-                    _apply_contiguous(plain[0], plain[1], input.data_ptr(), 0, out.data_ptr(), input.numel())
-                    return out
-                return _cpu.forward(input, approximate)
-            if not _is_functorch_wrapped(input):   # an escaped (dead) wrapper takes the general path
+                    try:
+                        _apply_contiguous(plain[0], plain[1], input.data_ptr(), 0, out.data_ptr(), input.numel())
+                        return out
+                    except ValueError:
+                        # an efficient zero tensor (data_ptr() is 0), which
+                        # the kernel call refuses before it writes: asking
+                        # every call instead cost 66 ns of a 2 us call
+                        pass
+                elif not input._is_zerotensor():
+                    return _cpu.forward(input, approximate)
+            elif not _is_functorch_wrapped(input) and not input._is_zerotensor():
+                # (an escaped, dead, functorch wrapper takes the general path)
                 return plain[2](input)
     if _has_torch_function((input,)):
         # torch.fx proxies, tensor-likes that override torch functions and
