@@ -35,6 +35,8 @@ import threading
 import torch
 import torch.autograd.forward_ad as _fwad
 from torch import Tensor
+from torch._C._functorch import CInterpreter, TransformType
+from torch._functorch import pyfunctorch
 
 from . import _checks, _composed, _cpu
 
@@ -59,6 +61,40 @@ def _binary_kernel(impl):
         return impl(grad, x, approximate)
 
     return kernel
+
+
+_AD_TRANSFORMS = (TransformType.Grad, TransformType.Jvp)
+
+
+def _functorch_ad_active() -> bool:
+    """True inside a torch.func grad/jvp transform (at any depth of nesting).
+
+    Dynamo traces this walk over functorch's interpreter stack; eager code
+    never needs it.
+    """
+    top = torch._C._functorch.peek_interpreter_stack()
+    if not isinstance(top, CInterpreter):
+        return False
+    interpreter = pyfunctorch.coerce_cinterpreter(top)
+    if interpreter.key() in _AD_TRANSFORMS:
+        return True
+    with interpreter.lower():
+        return _functorch_ad_active()
+
+
+def outer_dual_level() -> bool:
+    """While Dynamo traces: whether the traced code runs inside a
+    forward_ad dual level entered outside it.  forward_ad's record of the
+    level says so (Dynamo's own dual levels leave it at -1), but
+    torch.func.jvp enters one through it too, which its interpreter stack
+    tells apart.
+
+    Known limitation: the bare operator traced there, under the inductor
+    backend, can come out with a wrong tangent (inductor writes fused
+    results into the operator's output, which keeps the tangent of the
+    value it held); ``gelu.torch.gelu`` takes a graph break there instead
+    (functional.py).  The eager and aot_eager backends are right."""
+    return _fwad._current_level >= 0 and not _functorch_ad_active()
 
 
 _fake_unary = _unary_kernel(lambda x, approximate: torch.empty_like(x))

@@ -29,6 +29,19 @@ _key_included = torch._C._dispatch_tls_is_dispatch_key_included
 _PRE_DISPATCH = torch._C.DispatchKey.PreDispatch   # make_fx(pre_dispatch=True)'s modes (_autograd.dispatch_modes)
 
 
+_eager_gelu = None
+
+
+def _eager_outside_compile():
+    """``_autograd.gelu`` behind ``torch.compiler.disable``: a graph break
+    that runs it eagerly, forward-mode formula included (made on first use,
+    which is under torch.compile, where Dynamo is loaded anyway)."""
+    global _eager_gelu
+    if _eager_gelu is None:
+        _eager_gelu = torch.compiler.disable(_autograd.gelu, recursive=True)
+    return _eager_gelu
+
+
 def _differentiating(x: torch.Tensor) -> bool:
     """Whether any autograd mode could want a derivative of this call."""
     return ((x.requires_grad and _is_grad_enabled())
@@ -106,11 +119,12 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
 
     The ``torch.func`` transforms work too, eagerly and under
     ``torch.compile`` (``fullgraph=True`` included): ``grad``, ``vmap``,
-    ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``, and
-    ``torch.autograd.forward_ad``'s dual tensors, whether the dual level is
-    entered inside the compiled function or around it (the inductor backend
-    drops a tangent that comes from outside the compiled function, as it
-    does ``F.gelu``'s).
+    ``jvp``, ``jacfwd``, ``jacrev`` and ``hessian``; so do
+    ``torch.autograd.forward_ad``'s dual levels entered inside a compiled
+    function. A compiled call inside a dual level entered outside it breaks
+    the graph and runs eagerly, tangent included (every backend: inductor
+    would otherwise give wrong tangents); with ``fullgraph=True`` that graph
+    break fails compilation, even for an input without a tangent.
 
     Examples
     --------
@@ -177,6 +191,15 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
         # Dynamo cannot trace the eager autograd.Function's jvp; the
         # operator carries its own autograd kernels (reverse and forward
         # mode, the torch.func transforms included), which serve the graph.
+        if _ops.outer_dual_level():
+            # Except where the compiled function runs inside a dual level
+            # entered outside it: its inputs may carry tangents, and the inductor
+            # backend writes fused results into the operator's output,
+            # which keeps the tangent of the value it held (wrong tangents,
+            # silently: a review).  The eager function instead, behind a
+            # graph break (Dynamo traces fake tensors, so every call there
+            # takes it; fullgraph=True fails on it, loudly).
+            return _eager_outside_compile()(input, approximate)
         return _ops.gelu(input, approximate)
     if not _differentiating(input):
         return _ops.gelu(input, approximate)   # inference, but not on a plain CPU tensor
