@@ -109,8 +109,9 @@ def gelu(input: torch.Tensor, *, approximate: str = "none") -> torch.Tensor:
     Mills ratio): not fused, and in the far left tail less accurate than the
     CPU kernels (relative error grows like ``x**2`` ulp).
 
-    Nested tensors (``torch.nested``, either layout) are computed component
-    by component and nested again in their layout, as ``F.gelu`` does.
+    Nested tensors (``torch.nested``) are computed as ``F.gelu`` computes
+    them: jagged ones on their values, keeping their ragged dimension;
+    strided ones component by component, nested again.
 
     Reverse mode (``backward``, double backward) and ``torch.compile``
     (with ``fullgraph=True``) are supported; the backward calls the fused
